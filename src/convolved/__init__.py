@@ -1,0 +1,1 @@
+"""Convolved: helpers for a hands-on course on convolution for deep learning."""

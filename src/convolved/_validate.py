@@ -1,0 +1,62 @@
+"""Argument checks shared by the package: every message names the argument and what is allowed."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_int(value, name: str, *, minimum: int | None = None) -> int:
+    """Return ``value`` as an int, refusing bools, floats and anything below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def as_tuple(value, name: str, ndim: int, *, minimum: int | None = None) -> tuple[int, ...]:
+    """An int or a tuple with one int per spatial dimension → a tuple of ``ndim`` checked ints."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != ndim:
+            raise ValueError(
+                f"{name} must be an int or a tuple of {ndim} ints (one per spatial dimension), "
+                f"got {len(value)} values {tuple(value)!r}"
+            )
+        return tuple(as_int(v, f"{name}[{i}]", minimum=minimum) for i, v in enumerate(value))
+    return (as_int(value, name, minimum=minimum),) * ndim
+
+
+def spatial_ndim(*values) -> tuple[int, bool]:
+    """How many spatial dimensions a group of int-or-tuple arguments describes.
+
+    Returns (ndim, was_tuple): the length of the first tuple among ``values`` (1 if they are
+    all ints), and whether any was a tuple, so a function can answer in the form it was asked.
+    """
+    for value in values:
+        if isinstance(value, (tuple, list)):
+            return len(value), True
+    return 1, False
+
+
+def as_array(value, name: str, ndims: tuple[int, ...], what: str) -> np.ndarray:
+    """Turn ``value`` (NumPy array, torch tensor or nested list) into a float array of allowed ndim."""
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    if not isinstance(value, (np.ndarray, list, tuple)):
+        raise TypeError(f"{name} must be a NumPy array or a torch tensor, got {type(value).__name__}")
+    array = np.asarray(value)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    if array.ndim not in ndims:
+        allowed = " or ".join(str(n) for n in ndims)
+        raise ValueError(f"{name} must have {allowed} dimensions ({what}), got shape {array.shape}")
+    return array.astype(np.float64 if array.dtype == np.float64 else np.float32, copy=False)
+
+
+def one_of(value, name: str, allowed) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value

@@ -1,0 +1,354 @@
+"""Convolution, transpose convolution and pooling written from scratch in NumPy.
+
+These are reference implementations to read: plain loops over output positions, one line of
+arithmetic each. Their signatures and results mirror ``torch.nn.functional`` (NCHW layout,
+cross-correlation, an optional batch axis), and the tests compare them with torch over many random
+configurations. ``conv2d_fast`` is the vectorised version for the speed lesson; ``convolve`` and
+``correlate`` work on plain arrays to show the difference between the two operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import shapes
+from ._validate import as_array, as_int, as_tuple, one_of
+
+__all__ = [
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv2d_fast",
+    "conv3d",
+    "conv_transpose2d",
+    "convolve",
+    "correlate",
+    "flip_kernel",
+    "max_pool2d",
+    "pad",
+]
+
+PAD_MODES = ("zeros", "circular", "reflect", "replicate")
+_NUMPY_PAD_MODE = {"zeros": "constant", "circular": "wrap", "reflect": "reflect",
+                   "replicate": "edge"}
+_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Padding
+
+
+def _padding_pairs(padding, ndim: int, name: str = "padding") -> list[tuple[int, int]]:
+    """int, per-dimension ints, or per-dimension (before, after) pairs → list of pairs."""
+    if isinstance(padding, (tuple, list)) and padding and isinstance(padding[0], (tuple, list)):
+        if len(padding) != ndim:
+            raise ValueError(f"{name} must have one (before, after) pair per spatial dimension "
+                             f"({ndim}), got {padding!r}")
+        return [tuple(as_tuple(pair, f"{name}[{i}]", 2, minimum=0)) for i, pair in
+                enumerate(padding)]
+    return [(p, p) for p in as_tuple(padding, name, ndim, minimum=0)]
+
+
+def pad(input, padding, mode="zeros", value=0.0):
+    """Pad the trailing spatial dimensions of an array, like a Conv layer's ``padding_mode``.
+
+    ``padding``: an int pads the last ``min(input.ndim, 2)`` dimensions (a signal, or the H and
+    W of an image, batched or not) by that much on both sides; a tuple pads the last
+    ``len(padding)`` dimensions, each entry an int (symmetric) or a (before, after) pair.
+    ``mode``: "zeros" (the constant ``value``), "circular" (wrap around), "reflect" (mirror
+    without repeating the edge), "replicate" (repeat the edge).
+    """
+    x = as_array(input, "input", (1, 2, 3, 4, 5), "a signal, image, or batch of them")
+    one_of(mode, "mode", PAD_MODES)
+    ndim = len(padding) if isinstance(padding, (tuple, list)) else min(x.ndim, 2)
+    if ndim > x.ndim:
+        raise ValueError(f"padding has {ndim} entries but input has only {x.ndim} dimensions")
+    pairs = _padding_pairs(padding, ndim)
+    sizes = x.shape[x.ndim - ndim:]
+    for axis, ((before, after), size) in enumerate(zip(pairs, sizes, strict=True)):
+        if mode == "reflect" and max(before, after) >= size:
+            raise ValueError(f'mode="reflect" needs padding < input size in dimension {axis} '
+                             f"(size {size}), got {(before, after)}")
+        if mode == "circular" and max(before, after) > size:
+            raise ValueError(f'mode="circular" needs padding <= input size in dimension {axis} '
+                             f"(size {size}), got {(before, after)}")
+    widths = [(0, 0)] * (x.ndim - ndim) + pairs
+    kwargs = {"constant_values": value} if mode == "zeros" else {}
+    return np.pad(x, widths, mode=_NUMPY_PAD_MODE[mode], **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Convolution
+
+
+def _prepare_conv(input, weight, bias, stride, padding, dilation, groups, ndim: int):
+    """Validate a convolution call; return the padded batched input and the loop geometry."""
+    layout = _LAYOUT[ndim]
+    x = as_array(input, "input", (ndim + 1, ndim + 2), f"{layout}, or unbatched without N")
+    batched = x.ndim == ndim + 2
+    if not batched:
+        x = x[None]
+    w = as_array(weight, "weight", (ndim + 2,), "(out_channels, in_channels/groups, *kernel)")
+    groups = as_int(groups, "groups", minimum=1)
+    in_channels, out_channels = x.shape[1], w.shape[0]
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"groups={groups} must divide both in_channels ({in_channels}) and "
+                         f"out_channels ({out_channels})")
+    if w.shape[1] * groups != in_channels:
+        raise ValueError(f"channel mismatch: input has {in_channels} channels but weight expects "
+                         f"{w.shape[1]} x groups={groups} = {w.shape[1] * groups} "
+                         f"(weight shape {w.shape})")
+    if bias is not None:
+        bias = as_array(bias, "bias", (1,), "one value per output channel")
+        if bias.shape[0] != out_channels:
+            raise ValueError(f"bias must have out_channels={out_channels} values, "
+                             f"got {bias.shape[0]}")
+    strides = as_tuple(stride, "stride", ndim, minimum=1)
+    dilations = as_tuple(dilation, "dilation", ndim, minimum=1)
+    kernel = w.shape[2:]
+    if isinstance(padding, str):
+        one_of(padding, "padding", ("valid", "same"))
+        if padding == "same":
+            if any(s != 1 for s in strides):
+                raise ValueError(f'padding="same" needs stride 1, got stride={stride}')
+            pairs = list(shapes.same_padding(tuple(kernel), dilations))
+        else:
+            pairs = [(0, 0)] * ndim
+    else:
+        pairs = _padding_pairs(padding, ndim)
+    x = pad(x, tuple(pairs), "zeros")
+    for axis in range(ndim):
+        span = dilations[axis] * (kernel[axis] - 1) + 1
+        if span > x.shape[2 + axis]:
+            raise ValueError(f"kernel too large in spatial dimension {axis}: it spans {span} "
+                             f"pixels but the padded input has {x.shape[2 + axis]}")
+    out_sizes = tuple((x.shape[2 + a] - dilations[a] * (kernel[a] - 1) - 1) // strides[a] + 1
+                      for a in range(ndim))
+    return x, w, bias, strides, dilations, groups, out_sizes, batched
+
+
+def _window(position, kernel, strides, dilations) -> tuple[slice, ...]:
+    """The input slices that an output position reads: kernel taps, ``dilation`` apart."""
+    return tuple(slice(i * s, i * s + d * (k - 1) + 1, d)
+                 for i, k, s, d in zip(position, kernel, strides, dilations, strict=True))
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, ndim):
+    x, w, bias, strides, dilations, groups, out_sizes, batched = _prepare_conv(
+        input, weight, bias, stride, padding, dilation, groups, ndim)
+    batch, out_channels = x.shape[0], w.shape[0]
+    in_per_group, out_per_group = w.shape[1], out_channels // groups
+    out = np.zeros((batch, out_channels, *out_sizes), dtype=x.dtype)
+    for n in range(batch):
+        for o in range(out_channels):
+            g = o // out_per_group  # the group this output channel belongs to
+            channels = slice(g * in_per_group, (g + 1) * in_per_group)
+            for position in np.ndindex(*out_sizes):
+                window = x[(n, channels, *_window(position, w.shape[2:], strides, dilations))]
+                out[(n, o, *position)] = np.sum(window * w[o])  # multiply, then add up
+            if bias is not None:
+                out[n, o] += bias[o]
+    return out if batched else out[0]
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation, as ``torch.nn.functional.conv1d``; input (N, C, L) or (C, L)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, ndim=1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d``; input (N, C, H, W) or (C, H, W).
+
+    ``weight`` has shape (out_channels, in_channels/groups, kH, kW); ``padding`` is an int, a
+    tuple, "valid" or "same"; every output pixel is sum(window * kernel) + bias.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, ndim=2)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation, as ``torch.nn.functional.conv3d``; input (N, C, D, H, W) or unbatched."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, ndim=3)
+
+
+def conv2d_fast(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Same result as :func:`conv2d`, vectorised: one matrix product per kernel tap.
+
+    Instead of visiting output pixels one by one, visit the kH*kW kernel taps: each tap sees a
+    shifted (strided) view of the whole input, and its weights mix the input channels into the
+    output channels in a single matrix product over all pixels at once.
+    """
+    x, w, bias, (sh, sw), (dh, dw), groups, (ho, wo), batched = _prepare_conv(
+        input, weight, bias, stride, padding, dilation, groups, ndim=2)
+    batch, out_channels, kh, kw = x.shape[0], w.shape[0], w.shape[2], w.shape[3]
+    in_per_group, out_per_group = w.shape[1], out_channels // groups
+    out = np.zeros((out_channels, batch, ho, wo), dtype=x.dtype)
+    for g in range(groups):
+        xg = x[:, g * in_per_group:(g + 1) * in_per_group]
+        wg = w[g * out_per_group:(g + 1) * out_per_group]
+        og = out[g * out_per_group:(g + 1) * out_per_group]
+        for a in range(kh):
+            for b in range(kw):
+                shifted = xg[:, :, a * dh:a * dh + sh * (ho - 1) + 1:sh,
+                             b * dw:b * dw + sw * (wo - 1) + 1:sw]
+                if in_per_group == 1 and out_per_group == 1:
+                    og += wg[0, 0, a, b] * shifted[:, 0]  # a scalar tap: no matrix needed
+                else:
+                    og += np.tensordot(wg[:, :, a, b], shifted, axes=([1], [1]))
+    if bias is not None:
+        out += bias[:, None, None, None]
+    out = out.transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(out if batched else out[0])
+
+
+# ----------------------------------------------------------------------------------------------
+# Convolution proper vs cross-correlation, on plain arrays
+
+
+def flip_kernel(kernel):
+    """Reverse a plain kernel along every axis (a 180° rotation in 2-D)."""
+    k = as_array(kernel, "kernel", (1, 2, 3), "a plain 1-D, 2-D or 3-D kernel")
+    return np.ascontiguousarray(k[(slice(None, None, -1),) * k.ndim])
+
+
+def _plain(x, kernel, mode, flip):
+    x = as_array(x, "x", (1, 2, 3), "a plain signal, image or volume")
+    k = as_array(kernel, "kernel", (1, 2, 3), "a plain kernel")
+    if k.ndim != x.ndim:
+        raise ValueError(f"kernel must have as many dimensions as x ({x.ndim}), got {k.ndim}")
+    one_of(mode, "mode", ("valid", "full"))
+    if flip:
+        k = flip_kernel(k)
+    padding = [s - 1 for s in k.shape] if mode == "full" else 0
+    return _conv(x[None, None], k[None, None], None, 1, padding, 1, 1, ndim=x.ndim)[0, 0]
+
+
+def correlate(x, kernel, mode="valid"):
+    """Cross-correlation of a plain array with a kernel: what deep-learning "convolution" does."""
+    return _plain(x, kernel, mode, flip=False)
+
+
+def convolve(x, kernel, mode="valid"):
+    """Convolution as mathematicians define it: cross-correlation with the flipped kernel.
+
+    Matches ``scipy.signal.convolve(x, kernel, mode)`` for modes "valid" and "full".
+    """
+    return _plain(x, kernel, mode, flip=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Transpose convolution
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transpose convolution by scattering, as ``torch.nn.functional.conv_transpose2d``.
+
+    Every input pixel scales the whole kernel; the scaled kernels are placed ``stride`` apart and
+    summed; ``padding`` rows/columns are then cropped from each border. ``weight`` has shape
+    (in_channels, out_channels/groups, kH, kW): note in and out swap places compared with conv2d.
+    """
+    x = as_array(input, "input", (3, 4), "(N, C, H, W), or unbatched (C, H, W)")
+    batched = x.ndim == 4
+    if not batched:
+        x = x[None]
+    w = as_array(weight, "weight", (4,), "(in_channels, out_channels/groups, kH, kW)")
+    groups = as_int(groups, "groups", minimum=1)
+    batch, in_channels, height, width = x.shape
+    if w.shape[0] != in_channels:
+        raise ValueError(f"channel mismatch: input has {in_channels} channels but weight's first "
+                         f"dimension (in_channels) is {w.shape[0]} (weight shape {w.shape})")
+    if in_channels % groups:
+        raise ValueError(f"groups={groups} must divide in_channels ({in_channels})")
+    out_per_group = w.shape[1]
+    out_channels = out_per_group * groups
+    if bias is not None:
+        bias = as_array(bias, "bias", (1,), "one value per output channel")
+        if bias.shape[0] != out_channels:
+            raise ValueError(f"bias must have out_channels={out_channels} values, "
+                             f"got {bias.shape[0]}")
+    kh, kw = w.shape[2:]
+    (sh, sw) = as_tuple(stride, "stride", 2, minimum=1)
+    (ph, pw) = as_tuple(padding, "padding", 2, minimum=0)
+    (dh, dw) = as_tuple(dilation, "dilation", 2, minimum=1)
+    out_h, out_w = shapes.conv_transpose_output_size((height, width), (kh, kw), (sh, sw),
+                                                     (ph, pw), output_padding, (dh, dw))
+    in_per_group = in_channels // groups
+    # Scatter into a canvas large enough for every placed kernel, then crop the padding.
+    canvas = np.zeros((batch, out_channels, out_h + 2 * ph, out_w + 2 * pw), dtype=x.dtype)
+    for n in range(batch):
+        for c in range(in_channels):
+            g = c // in_per_group
+            outs = slice(g * out_per_group, (g + 1) * out_per_group)
+            for i in range(height):
+                for j in range(width):
+                    rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)
+                    cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+                    canvas[n, outs, rows, cols] += x[n, c, i, j] * w[c]  # scaled kernel
+    out = canvas[:, :, ph:ph + out_h, pw:pw + out_w]
+    if bias is not None:
+        out = out + bias[None, :, None, None]
+    out = np.ascontiguousarray(out)
+    return out if batched else out[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# Pooling
+
+
+def _prepare_pool(input, kernel_size, stride, padding, dilation, ceil_mode):
+    x = as_array(input, "input", (3, 4), "(N, C, H, W), or unbatched (C, H, W)")
+    batched = x.ndim == 4
+    if not batched:
+        x = x[None]
+    ks = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
+    ss = ks if stride is None else as_tuple(stride, "stride", 2, minimum=1)
+    ps = as_tuple(padding, "padding", 2, minimum=0)
+    ds = as_tuple(dilation, "dilation", 2, minimum=1)
+    out_sizes = shapes.pool_output_size(x.shape[2:], ks, ss, ps, ds, ceil_mode)
+    return x, ks, ss, ps, ds, out_sizes, batched
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling, as ``torch.nn.functional.max_pool2d``: the largest value in each window.
+
+    Padding never wins: it is filled with -inf. ``stride=None`` means stride = kernel_size.
+    """
+    x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo), batched = _prepare_pool(
+        input, kernel_size, stride, padding, dilation, ceil_mode)
+    # Pad enough on the far side for ceil_mode's partial last window.
+    extra_h = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - (x.shape[2] + 2 * ph))
+    extra_w = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - (x.shape[3] + 2 * pw))
+    x = pad(x, ((ph, ph + extra_h), (pw, pw + extra_w)), "zeros", value=-np.inf)
+    out = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)
+    for i in range(ho):
+        for j in range(wo):
+            window = x[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh,
+                       j * sw:j * sw + dw * (kw - 1) + 1:dw]
+            out[:, :, i, j] = window.max(axis=(2, 3))
+    return out if batched else out[0]
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Mean pooling, as ``torch.nn.functional.avg_pool2d``: the average of each window.
+
+    With ``count_include_pad`` the zero padding counts in the divisor (torch's default); a window
+    that ceil_mode lets hang past the padding is only divided by the part inside it.
+    """
+    if not isinstance(count_include_pad, bool):
+        raise TypeError(f"count_include_pad must be True or False, got {count_include_pad!r}")
+    x, (kh, kw), (sh, sw), (ph, pw), _, (ho, wo), batched = _prepare_pool(
+        input, kernel_size, stride, padding, 1, ceil_mode)
+    height, width = x.shape[2:]
+    out = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)
+    for i in range(ho):
+        for j in range(wo):
+            top, left = i * sh - ph, j * sw - pw  # window corner in unpadded coordinates
+            bottom, right = min(top + kh, height + ph), min(left + kw, width + pw)
+            padded_area = (bottom - top) * (right - left)
+            top, left = max(top, 0), max(left, 0)
+            bottom, right = min(bottom, height), min(right, width)
+            total = x[:, :, top:bottom, left:right].sum(axis=(2, 3))
+            divisor = padded_area if count_include_pad else (bottom - top) * (right - left)
+            out[:, :, i, j] = total / divisor
+    return out if batched else out[0]
