@@ -9,6 +9,8 @@ configurations. ``conv2d_fast`` is the vectorised version for the speed lesson; 
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import shapes
@@ -40,7 +42,7 @@ _LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 def _padding_pairs(padding, ndim: int, name: str = "padding") -> list[tuple[int, int]]:
     """int, per-dimension ints, or per-dimension (before, after) pairs → list of pairs."""
-    if isinstance(padding, (tuple, list)) and padding and isinstance(padding[0], (tuple, list)):
+    if isinstance(padding, (tuple, list)) and any(isinstance(p, (tuple, list)) for p in padding):
         if len(padding) != ndim:
             raise ValueError(f"{name} must have one (before, after) pair per spatial dimension "
                              f"({ndim}), got {padding!r}")
@@ -60,6 +62,8 @@ def pad(input, padding, mode="zeros", value=0.0):
     """
     x = as_array(input, "input", (1, 2, 3, 4, 5), "a signal, image, or batch of them")
     one_of(mode, "mode", PAD_MODES)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"value must be a number, got {type(value).__name__} {value!r}")
     ndim = len(padding) if isinstance(padding, (tuple, list)) else min(x.ndim, 2)
     if ndim > x.ndim:
         raise ValueError(f"padding has {ndim} entries but input has only {x.ndim} dimensions")

@@ -140,18 +140,18 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil
     out = []
     for axis, (m, k, s, p, d) in enumerate(zip(sizes, ks, ss, ps, ds, strict=True)):
         span = _effective_kernel(k, d)
-        if 2 * p > span:
+        if 2 * p > k:  # torch compares with the kernel_size itself, even when dilated
             raise ValueError(
-                f"padding must be at most half the pooling window in dimension {axis}: "
-                f"padding <= {span // 2} for a window spanning {span} pixels, got {p}"
+                f"padding must be at most half the kernel_size in dimension {axis}: "
+                f"padding <= {k // 2} for kernel_size {k}, got {p}"
             )
-        if span > m + 2 * p:
+        rounding = math.ceil if ceil_mode else math.floor
+        n = rounding((m + 2 * p - span) / s) + 1
+        if n < 1:  # in ceil_mode one window may hang past the padded input, as in torch
             raise ValueError(
                 f"kernel_size too large in dimension {axis}: the window spans {span} pixels "
                 f"but the padded input has only {m + 2 * p}"
             )
-        rounding = math.ceil if ceil_mode else math.floor
-        n = rounding((m + 2 * p - span) / s) + 1
         if ceil_mode and (n - 1) * s >= m + p:
             n -= 1  # the last window would start in the padding: torch drops it
         out.append(n)

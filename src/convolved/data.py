@@ -1,0 +1,116 @@
+"""Real data that ships with installed packages — nothing is downloaded.
+
+Photos come from scikit-image's bundled samples, handwritten digits from scikit-learn, and small
+synthetic signals and volumes are generated from a seed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ._validate import as_int, as_tuple
+
+__all__ = ["IMAGES", "digits", "load_image", "synthetic_signal", "synthetic_volume", "to_batch"]
+
+#: Sample photos bundled with scikit-image (no network needed): name → what it shows.
+IMAGES = {
+    "camera": "a photographer with a camera on a tripod (grayscale)",
+    "astronaut": "astronaut Eileen Collins (colour)",
+    "coffee": "a cup of coffee (colour)",
+    "chelsea": "Chelsea the cat (colour)",
+    "rocket": "a rocket on its launch pad (colour)",
+    "brick": "a brick wall texture (grayscale)",
+    "coins": "Greek coins (grayscale)",
+    "grass": "a grass texture (grayscale)",
+    "gravel": "a gravel texture (grayscale)",
+    "moon": "the surface of the moon (grayscale)",
+    "page": "a scanned page of text (grayscale)",
+    "text": "photographed text (grayscale)",
+}
+
+
+@lru_cache(maxsize=16)
+def _original(name: str) -> np.ndarray:
+    import skimage.data  # imported lazily: scikit-image is slow to import
+
+    image = getattr(skimage.data, name)()
+    image = image.astype(np.float32) / 255.0
+    image.setflags(write=False)  # cached: callers get copies
+    return image
+
+
+def load_image(name: str = "camera", size=None, gray: bool = False) -> np.ndarray:
+    """A sample photo as float32 in [0, 1]: (H, W) if grayscale, (H, W, 3) if colour.
+
+    ``size``: None keeps the original; an int gives a size×size square (centre crop, then
+    resize); an (H, W) tuple resizes to exactly that. ``gray=True`` converts colour photos to
+    luminance. Names: see :data:`IMAGES`.
+    """
+    if not isinstance(name, str) or name not in IMAGES:
+        raise ValueError(f"name must be one of {', '.join(map(repr, IMAGES))}; got {name!r}")
+    if not isinstance(gray, bool):
+        raise TypeError(f"gray must be True or False, got {gray!r}")
+    image = _original(name)
+    if gray and image.ndim == 3:
+        from skimage.color import rgb2gray
+
+        image = rgb2gray(image).astype(np.float32)
+    if size is not None:
+        from skimage.transform import resize
+
+        if isinstance(size, (tuple, list)):
+            target = as_tuple(size, "size", 2, minimum=1)
+        else:
+            side = as_int(size, "size", minimum=1)
+            height, width = image.shape[:2]
+            crop = min(height, width)
+            top, left = (height - crop) // 2, (width - crop) // 2
+            image = image[top:top + crop, left:left + crop]
+            target = (side, side)
+        image = resize(image, target + image.shape[2:], anti_aliasing=True, preserve_range=True)
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
+
+
+def to_batch(image):
+    """An (H, W) or (H, W, C) image as a float32 torch tensor of shape (1, C, H, W)."""
+    import torch
+
+    array = np.asarray(image, dtype=np.float32)
+    if array.ndim == 2:
+        array = array[None]
+    elif array.ndim == 3:
+        array = array.transpose(2, 0, 1)
+    else:
+        raise ValueError(f"image must be (H, W) or (H, W, C), got shape {array.shape}")
+    return torch.from_numpy(np.ascontiguousarray(array))[None]
+
+
+def digits():
+    """scikit-learn's 1,797 handwritten digits: images (N, 1, 8, 8) float32 in [0, 1], labels (N,)."""
+    import torch
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = torch.tensor(bunch.images / 16.0, dtype=torch.float32)[:, None]
+    return images, torch.tensor(bunch.target, dtype=torch.int64)
+
+
+def synthetic_signal(length: int = 40, seed: int = 0) -> np.ndarray:
+    """A 1-D test signal: a step up, a slow bump and a little noise (float32)."""
+    length = as_int(length, "length", minimum=8)
+    rng = np.random.default_rng(as_int(seed, "seed"))
+    t = np.arange(length)
+    signal = (t >= length // 3).astype(float) + 0.8 * np.exp(-((t - 0.75 * length) / 3.0) ** 2)
+    return (signal + 0.1 * rng.standard_normal(length)).astype(np.float32)
+
+
+def synthetic_volume(size: int = 16) -> np.ndarray:
+    """A (size, size, size) float32 volume: a solid ball beside a hollow cube, like a tiny scan."""
+    size = as_int(size, "size", minimum=6)
+    z, y, x = np.mgrid[:size, :size, :size] / (size - 1)
+    ball = (x - 0.3) ** 2 + (y - 0.5) ** 2 + (z - 0.5) ** 2 < 0.2**2
+    inside = (abs(x - 0.72) < 0.18) & (abs(y - 0.5) < 0.18) & (abs(z - 0.5) < 0.18)
+    core = (abs(x - 0.72) < 0.1) & (abs(y - 0.5) < 0.1) & (abs(z - 0.5) < 0.1)
+    return (ball | (inside & ~core)).astype(np.float32)

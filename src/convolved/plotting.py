@@ -1,0 +1,171 @@
+"""Plots the notebooks and explorers share: images, feature maps, kernels, signals.
+
+Every function builds a ``matplotlib.figure.Figure`` without pyplot, so nothing is drawn twice
+in a notebook: make it the cell's last expression (or ``display`` it) to show it, or turn it into
+PNG bytes with :func:`to_png` for a widget.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = [
+    "draw_image",
+    "draw_kernel",
+    "feature_maps",
+    "image_grid",
+    "kernel_grid",
+    "plot_signals",
+    "plot_timings",
+    "show_image",
+    "to_png",
+]
+
+DIVERGING = "RdBu_r"  # feature maps and kernels: red positive, blue negative, white zero
+
+
+def _as_numpy(image) -> np.ndarray:
+    """Tensor or array, (H, W), (H, W, C), (C, H, W) or (1, C, H, W) → something imshow takes."""
+    if hasattr(image, "detach"):
+        image = image.detach().cpu().numpy()
+    array = np.asarray(image, dtype=np.float32)
+    if array.ndim == 4:
+        if array.shape[0] != 1:
+            raise ValueError(f"image must be a single image, got a batch of shape {array.shape}")
+        array = array[0]
+    if array.ndim == 3 and array.shape[0] in (1, 3) and array.shape[-1] not in (3, 4):
+        array = array.transpose(1, 2, 0)  # CHW → HWC
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3):
+        raise ValueError(f"image must be 2-D or 3-D, got shape {array.shape}")
+    return array
+
+
+def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetric=False,
+               colorbar=False):
+    """Draw one image on ``ax``; ``symmetric`` centres a diverging scale on zero."""
+    array = _as_numpy(image)
+    if symmetric:
+        limit = float(np.abs(array).max()) or 1.0
+        vmin, vmax, cmap = -limit, limit, DIVERGING if cmap == "gray" else cmap
+    if array.ndim == 3:
+        array = np.clip(array, 0, 1)
+    shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
+    if colorbar:
+        ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+    return shown
+
+
+def image_grid(images, titles=None, ncols=None, size=2.6, suptitle=None, **draw_options):
+    """A row (or grid) of images with titles; options go to :func:`draw_image`."""
+    images = list(images)
+    if not images:
+        raise ValueError("images must contain at least one image")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}")
+    ncols = min(len(images), ncols or 4)
+    nrows = math.ceil(len(images) / ncols)
+    extra = 0.35 if draw_options.get("colorbar") else 0.0
+    fig = Figure(figsize=(ncols * (size + extra), nrows * size + (0.4 if suptitle else 0.1)),
+                 layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        if i < len(images):
+            draw_image(ax, images[i], titles[i] if titles else None, **draw_options)
+        else:
+            ax.axis("off")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    return fig
+
+
+def show_image(image, title=None, size=4.0, **draw_options):
+    """One image in its own figure."""
+    return image_grid([image], [title] if title else None, size=size, **draw_options)
+
+
+def feature_maps(maps, titles=None, ncols=None, size=2.6, suptitle=None):
+    """Feature maps on a diverging scale centred on zero (positive red, negative blue)."""
+    return image_grid(maps, titles, ncols, size, suptitle, symmetric=True, colorbar=True)
+
+
+def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
+    """A small kernel as coloured cells with its numbers written in."""
+    k = _as_numpy(kernel) if np.ndim(kernel) > 1 else np.asarray(kernel, np.float32)[None]
+    limit = limit or float(np.abs(k).max()) or 1.0
+    ax.imshow(k, cmap=DIVERGING, vmin=-limit, vmax=limit)
+    if annotate and k.size <= 49:
+        for (i, j), value in np.ndenumerate(k):
+            text = f"{value:.2f}".rstrip("0").rstrip(".") if value != round(value) else f"{value:g}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                    color="white" if abs(value) > 0.6 * limit else "black")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def kernel_grid(weight, size=1.4, suptitle=None):
+    """Every kernel of a conv weight (out, in, kH, kW): one row per output channel."""
+    if hasattr(weight, "detach"):
+        weight = weight.detach().cpu().numpy()
+    w = np.asarray(weight, dtype=np.float32)
+    if w.ndim != 4:
+        raise ValueError(f"weight must have shape (out, in, kH, kW), got {w.shape}")
+    fig = Figure(figsize=(w.shape[1] * size + 0.6, w.shape[0] * size + 0.4), layout="constrained")
+    axes = fig.subplots(w.shape[0], w.shape[1], squeeze=False)
+    limit = float(np.abs(w).max()) or 1.0
+    for (o, i), ax in np.ndenumerate(axes):
+        draw_kernel(ax, w[o, i], f"out {o}, in {i}", annotate=w.shape[-1] <= 5, limit=limit)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    return fig
+
+
+def plot_signals(signals: dict, title=None, size=(8.0, 2.6), xlabel="position"):
+    """1-D signals as lines with markers, one panel each, sharing the x axis."""
+    fig = Figure(figsize=(size[0], size[1] * len(signals)), layout="constrained")
+    axes = fig.subplots(len(signals), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (label, values) in zip(axes, signals.items(), strict=True):
+        values = np.asarray(values.detach() if hasattr(values, "detach") else values).ravel()
+        ax.plot(np.arange(len(values)), values, marker="o", markersize=3, linewidth=1.2)
+        ax.axhline(0, color="0.7", linewidth=0.8)
+        ax.set_ylabel(label, fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel(xlabel)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def to_png(fig, dpi=80) -> bytes:
+    """PNG bytes of a figure, without metadata, so the same figure gives the same bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def plot_timings(timings: dict, sizes, xlabel="kernel size k (k×k)", title=None):
+    """Run times of several methods against a size, on a log scale (from ``speed.race``)."""
+    fig = Figure(figsize=(6.4, 3.6), layout="constrained")
+    ax = fig.subplots()
+    for name, seconds in timings.items():
+        ax.plot(sizes, np.asarray(seconds) * 1e3, marker="o", label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("time (ms, log scale)")
+    ax.set_xticks(list(sizes))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
