@@ -1,13 +1,15 @@
 """Every figure file of the course, drawn from code: ``python -m convolved.figures [OUT_DIR]``.
 
 Each figure is a function that returns a :class:`matplotlib.figure.Figure`, registered under its
-file name (without ``.png``) by the :func:`figure` decorator. Its one-line docstring is the
-figure's alt text (:data:`ALT_TEXT`, :func:`alt_text`, :func:`markdown`). Every number drawn in a
-figure is computed with :mod:`convolved.ops`, so a figure cannot show wrong arithmetic.
+file name (without ``.png``) by the :func:`figure` decorator. The first paragraph of its
+docstring, one sentence saying what the figure shows, is the figure's alt text (:data:`ALT_TEXT`,
+:func:`alt_text`, :func:`markdown`). Every number drawn in a figure is computed with
+:mod:`convolved.ops`, so a figure cannot show wrong arithmetic.
 
 The build is deterministic: fixed sizes and dpi, fixed random seeds, and no metadata text in the
 PNG files, so building twice gives byte-identical files (the tests check this against
-``images/``). To add a figure, write a function and decorate it::
+``images/``; run ``python -m convolved.figures`` and commit the PNGs after changing a figure).
+To add a figure, write a function and decorate it::
 
     @figure("02_padding")
     def padding_figure() -> Figure:
@@ -27,9 +29,10 @@ from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
+from matplotlib.patches import Circle, FancyArrowPatch, Polygon, Rectangle
 
 from . import ops
 
@@ -53,7 +56,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {}
 """Figure name (the PNG file name without extension) → function that draws it."""
 
 ALT_TEXT: dict[str, str] = {}
-"""Figure name → alt text (the first line of the drawing function's docstring)."""
+"""Figure name → alt text (the first paragraph of the drawing function's docstring)."""
 
 
 def figure(name: str) -> Callable[[Callable[[], Figure]], Callable[[], Figure]]:
@@ -64,9 +67,9 @@ def figure(name: str) -> Callable[[Callable[[], Figure]], Callable[[], Figure]]:
             raise ValueError(f"figure {name!r} is already registered")
         doc = (func.__doc__ or "").strip()
         if not doc:
-            raise ValueError(f"figure {name!r} needs a docstring: its first line is the alt text")
+            raise ValueError(f"figure {name!r} needs a docstring: it is the figure's alt text")
         FIGURES[name] = func
-        ALT_TEXT[name] = doc.splitlines()[0].strip()
+        ALT_TEXT[name] = " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
         return func
 
     return register
@@ -135,12 +138,8 @@ DOT = "\N{MIDDLE DOT}"
 
 def _fmt(value: float, decimals: int = 2) -> str:
     """A number as drawn: integers without decimals, a real minus sign."""
-    v = float(value)
-    if abs(v - round(v)) < 1e-9:
-        text = f"{round(v):d}"
-    else:
-        text = f"{v:.{decimals}f}".rstrip("0").rstrip(".")
-    return text.replace("-", MINUS)
+    text = f"{float(value):.{decimals}f}".rstrip("0").rstrip(".")
+    return ("0" if text == "-0" else text).replace("-", MINUS)
 
 
 def _term(value: float) -> str:
@@ -148,7 +147,7 @@ def _term(value: float) -> str:
     return f"({_fmt(value)})" if value < 0 else _fmt(value)
 
 
-def _canvas(width: float, height: float, scale: float = 0.45) -> tuple[Figure, object]:
+def _canvas(width: float, height: float, scale: float = 0.45) -> tuple[Figure, Axes]:
     """A figure with one invisible axes in drawing units (y up), ``scale`` inches per unit."""
     fig = Figure(figsize=(width * scale, height * scale), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -259,7 +258,9 @@ def _rgb_example() -> tuple[np.ndarray, np.ndarray]:
 
 @figure("01_convolution_1d")
 def convolution_1d() -> Figure:
-    """1-D convolution: a 3-tap kernel [1, 2, −1] slides over a 9-number signal; at position 3 it computes 1·3 + 2·1 + (−1)·4 = 1, and the output has 9 − 3 + 1 = 7 numbers."""  # noqa: E501
+    """1-D convolution: a 3-tap kernel (1, 2, −1) slides over a 9-number signal; at position 3
+    it computes 1·3 + 2·1 + (−1)·4 = 1, and the output has 9 − 3 + 1 = 7 numbers.
+    """
     x, w = SIGNAL_1D, KERNEL_1D
     y = ops.correlate(x, w)
     n, k, i = len(x), len(w), 3
@@ -280,6 +281,8 @@ def convolution_1d() -> Figure:
                color=COLORS["muted"])
         _arrow(ax, (left + i + t + 0.5, top_k - 1), (left + i + 1.2 + 0.3 * t, top_out),
                color=COLORS["kernel"], lw=1.3, mutation=11)
+    _label(ax, left + i + k - 0.2, (top_k - 1 + top_out) / 2 + 0.15, "multiply, then add",
+           size=10, color=COLORS["kernel"], ha="left", style="italic")
     # Output j sits under the centre of its window: the row is k − 1 cells shorter.
     out_left = left + (k - 1) / 2
     _grid(ax, y, out_left, top_out, kind="output", fontsize=13)
@@ -306,7 +309,10 @@ def _sum_expression(products: np.ndarray) -> str:
 
 @figure("01_convolution_2d_sum")
 def convolution_2d_sum() -> Figure:
-    """2-D convolution for one output pixel: the 3×3 window of a 6×6 image is multiplied elementwise by a 3×3 kernel, and the nine products are summed into one pixel of the 4×4 output."""  # noqa: E501
+    """2-D convolution for one output pixel: the 3×3 window of a 6×6 image is multiplied
+    elementwise by a 3×3 kernel, and the nine products add up to 5, one pixel of the 4×4
+    output.
+    """
     image, kernel = IMAGE_2D, KERNEL_2D
     out = ops.correlate(image, kernel)
     (r, c), k = POSITION_2D, kernel.shape[0]
@@ -314,41 +320,41 @@ def convolution_2d_sum() -> Figure:
     products = window * kernel
     assert products.sum() == out[r, c]
 
-    fig, ax = _canvas(27.4, 9.4, scale=0.42)
-    top_img, top_small = 7.6, 6.1
-    x_img, x_win, x_ker, x_prod, x_out = 0.4, 7.8, 12.0, 16.2, 22.8
+    fig, ax = _canvas(27.0, 9.8, scale=0.42)
+    top_img, top_small = 7.9, 6.4
+    mid = top_small - k / 2
+    x_img, x_win, x_ker, x_prod, x_out = 0.4, 7.8, 12.0, 16.2, 22.4
+    top_out = mid + r + 0.5  # the output row r is level with the products
 
-    _grid(ax, image, x_img, top_img, fill=_tints(image.shape, _window_cells(r, c, k),
-                                                  FILLS["kernel"]))
+    _grid(ax, image, x_img, top_img,
+          fill=_tints(image.shape, _window_cells(r, c, k), FILLS["kernel"]))
     _frame(ax, x_img + c, top_img - r, k, k)
-    # Dashed guides from the window to its copy.
-    for y_off in (0, k):
+    for y_off in (0, k):  # dashed guides from the window to its copy
         ax.plot([x_img + c + k, x_win], [top_img - r - y_off, top_small - y_off], ls="--",
                 lw=1, color=COLORS["kernel"], zorder=0)
     _grid(ax, window, x_win, top_small, fill=FILLS["kernel"])
     _frame(ax, x_win, top_small, k, k)
     _grid(ax, kernel, x_ker, top_small, kind="kernel", weight="bold")
     _grid(ax, products, x_prod, top_small, kind="product")
-    _grid(ax, out, x_out, top_img - 1, kind="output", fill=_tints(out.shape, [(r, c)], "#FFFFFF"))
-    _frame(ax, x_out + c, top_img - 1 - r, 1, 1, color=COLORS["output"])
+    _grid(ax, out, x_out, top_out, kind="output")
+    _frame(ax, x_out + c, top_out - r, 1, 1, color=COLORS["output"])
 
-    mid = top_small - k / 2
     _label(ax, x_win + k + 0.6, mid, TIMES, size=20)
     _label(ax, x_ker + k + 0.6, mid, "=", size=20)
-    _arrow(ax, (x_prod + k + 0.15, mid), (x_out + c + 0.5, top_img - 1 - r - 0.5),
-           color=COLORS["output"], lw=2, connection="arc3,rad=-0.25", shrink=4)
-    _label(ax, x_prod + k + 1.25, mid + 1.35, "sum", size=12, color=COLORS["output"],
+    _arrow(ax, (x_prod + k + 0.2, mid), (x_out + c, top_out - r - 0.5),
+           color=COLORS["output"], lw=2, shrink=1)
+    _label(ax, (x_prod + k + x_out) / 2, mid + 0.45, "sum", size=12, color=COLORS["output"],
            weight="bold")
 
-    title_y = top_img + 0.75
-    _label(ax, x_img + 3, title_y, "input image  6×6", color=COLORS["input"], weight="bold")
-    _label(ax, x_win + 1.5, title_y - 1.5, "window", color=COLORS["kernel"], weight="bold")
-    _label(ax, x_ker + 1.5, title_y - 1.5, "kernel  3×3", color=COLORS["kernel"],
+    title_y = top_small + 0.7
+    _label(ax, x_img + 3, top_img + 0.7, "input image  6×6", color=COLORS["input"],
            weight="bold")
-    _label(ax, x_prod + 1.5, title_y - 1.5, "products", color=COLORS["product"],
-           weight="bold")
-    _label(ax, x_out + 2, title_y, f"output  4×4 = (6 {MINUS} 3 + 1)²",
-           color=COLORS["output"], weight="bold")
+    _label(ax, x_win + 1.5, title_y, "window", color=COLORS["kernel"], weight="bold")
+    _label(ax, x_ker + 1.5, title_y, "kernel  3×3", color=COLORS["kernel"], weight="bold")
+    _label(ax, x_prod + 1.5, title_y, "products", color=COLORS["product"], weight="bold")
+    _label(ax, x_out + 2, top_out + 0.7, "output  4×4", color=COLORS["output"], weight="bold")
+    _label(ax, x_out + 2, top_out - 4.5, f"6 {MINUS} 3 + 1 = 4", color=COLORS["muted"],
+           size=10)
     _label(ax, (x_win + x_prod + k) / 2, 0.7,
            f"y[{r}, {c}] = {_sum_expression(products)} = {_fmt(out[r, c])}", size=12)
     return fig
@@ -356,7 +362,10 @@ def convolution_2d_sum() -> Figure:
 
 @figure("01_convolution_2d_sliding")
 def convolution_2d_sliding() -> Figure:
-    """The kernel slides over the image: at steps 1 to 4 the 3×3 window moves one pixel right and fills the next output pixel of the top row; at step 5 it goes back to the left, one row down."""  # noqa: E501
+    """The kernel slides over the image: at steps 1 to 4 the 3×3 window moves one pixel right
+    and fills the next pixel of the output's top row; at step 5 it goes back to the left, one
+    row down.
+    """
     image, kernel = IMAGE_2D, KERNEL_2D
     out = ops.correlate(image, kernel)
     k = kernel.shape[0]
@@ -364,33 +373,36 @@ def convolution_2d_sliding() -> Figure:
     steps = range(5)
     panel, gap = 6.0, 1.6
     width = len(steps) * panel + (len(steps) - 1) * gap + 0.6
-    fig, ax = _canvas(width, 13.4, scale=0.36)
-    top_img, top_out = 11.9, 4.6
+    fig, ax = _canvas(width, 14.2, scale=0.36)
+    top_img, top_out = 12.7, 5.3
 
     for s in steps:
         r, c = order[s]
         x0 = 0.3 + s * (panel + gap)
+        x_out = x0 + (panel - out.shape[1]) / 2
         _label(ax, x0 + panel / 2, top_img + 0.8, f"step {s + 1}: y[{r}, {c}]", size=12,
                weight="bold")
         _grid(ax, image, x0, top_img, fontsize=10,
               fill=_tints(image.shape, _window_cells(r, c, k), FILLS["kernel"]))
         _frame(ax, x0 + c, top_img - r, k, k, lw=2.5)
         values = np.full(out.shape, np.nan)
-        fills = [[None] * out.shape[1] for _ in range(out.shape[0])]
+        fills: list[list[str | None]] = [[None] * out.shape[1] for _ in range(out.shape[0])]
         for done in order[:s + 1]:
             values[done] = out[done]
         for rr, cc in order[s + 1:]:
-            fills[rr][cc] = "#FFFFFF"
-        x_out = x0 + (panel - out.shape[1]) / 2
+            fills[rr][cc] = FILLS["empty"]
         _grid(ax, values, x_out, top_out, kind="output", fill=fills, fontsize=10)
         _frame(ax, x_out + c, top_out - r, 1, 1, color=COLORS["output"], lw=2.5)
-        _arrow(ax, (x0 + c + 1.5, top_img - r - 1.5), (x_out + c + 0.5, top_out - r - 0.5),
-               color=COLORS["output"], lw=1.6, shrink=3)
+        # A light beam from the window down to its output pixel, hidden behind the cells.
+        beam = [(x0 + c, top_img - r - k), (x0 + c + k, top_img - r - k),
+                (x_out + c + 1, top_out - r), (x_out + c, top_out - r)]
+        ax.add_patch(Polygon(beam, closed=True, facecolor=FILLS["output"],
+                             edgecolor=COLORS["output"], linewidth=1, linestyle="--", zorder=0.5))
         if s < len(steps) - 1:
             _label(ax, x0 + panel + gap / 2, top_img - 3, "\N{RIGHTWARDS ARROW}", size=20,
                    color=COLORS["muted"])
-    _label(ax, 0.3, 0.5, f"kernel = {_kernel_text(kernel)}: the window moves left to right, "
-           "then one row down; each position gives the next output pixel", size=11, ha="left")
+    _label(ax, width / 2, 0.55, f"kernel = {_kernel_text(kernel)}.  The window moves left to "
+           "right, then one row down; each position gives the next output pixel.", size=11)
     return fig
 
 
@@ -402,84 +414,85 @@ def _stack(ax, x: float, top: float, colors: Sequence[str], fills: Sequence[str]
            offset: float = 0.45) -> None:
     """Channel sheets drawn in perspective: the front sheet at (x, top), the others behind it."""
     for i in reversed(range(len(colors))):
-        dx, dy = i * offset, i * offset
-        ax.add_patch(Polygon([(x + dx, top + dy), (x + size + dx, top + dy),
-                              (x + size + dx, top - size + dy), (x + dx, top - size + dy)],
-                             closed=True, facecolor=fills[i], edgecolor=colors[i], linewidth=1.5,
-                             zorder=1 + (len(colors) - i) * 0.1))
+        d = i * offset
+        ax.add_patch(Rectangle((x + d, top - size + d), size, size, facecolor=fills[i],
+                               edgecolor=colors[i], linewidth=1.5, zorder=1 + (3 - i) * 0.1))
 
 
 @figure("01_convolution_3d")
 def convolution_3d() -> Figure:
-    """Convolution over channels: a 3×5×5 RGB input and a 3×3×3 kernel with one 3×3 slice per channel; each slice multiplies its channel's window, and the three channel sums add up to one pixel of a single 3×3 output feature map."""  # noqa: E501
+    """Convolution over channels: a 3×5×5 RGB input and a 3×3×3 kernel with one 3×3 slice per
+    channel; each slice multiplies its channel's window, and the three channel sums add up to
+    one pixel of a single 3×3 output feature map.
+    """
     image, kernel = _rgb_example()
     out = ops.conv2d(image, kernel[None])[0]
     channels, k = image.shape[0], kernel.shape[1]
-    r, c = 1, 1
+    r, c = 1, 0
     partial = [float((image[ch, r:r + k, c:c + k] * kernel[ch]).sum()) for ch in range(channels)]
     assert np.isclose(sum(partial), out[r, c])
     names = ["R", "G", "B"]
 
-    fig, ax = _canvas(25.0, 17.2, scale=0.42)
-    cell = 0.8
-    x_in, x_ker, x_sum, x_out = 2.2, 8.2, 12.4, 20.6
-    row_tops = [13.2, 9.0, 4.8]
+    fig, ax = _canvas(24.4, 19.0, scale=0.4)
+    cell, out_cell = 0.8, 1.1
+    x_in, x_ker, x_sum, x_out = 2.0, 7.9, 11.6, 19.4
+    plus = np.array([17.2, 8.0])  # the node where the channel sums meet
+    radius = 0.6
+    row_tops = [14.6, 10.0, 5.4]
+    top_out = plus[1] + (r + 0.5) * out_cell  # output row r level with the node
 
-    # Overview in perspective: input stack, kernel stack, one output sheet.
-    over = 16.1
-    _stack(ax, x_in + 0.6, over, [COLORS[n] for n in names], [FILLS[n] for n in names], 1.6)
-    _label(ax, x_in + 3.5, over - 0.3, f"input  3{TIMES}5{TIMES}5", color=COLORS["input"],
-           weight="bold", ha="left")
-    _stack(ax, x_ker - 0.4, over - 0.2, [COLORS["kernel"]] * 3, [FILLS["kernel"]] * 3, 1.0,
+    # Header: the tensors as stacks of channels.
+    _stack(ax, x_in + 1.0, 17.8, [COLORS[n] for n in names], [FILLS[n] for n in names], 1.5)
+    _label(ax, x_in + 2.0, 15.9, "input\n3 channels of 5×5", color=COLORS["input"],
+           weight="bold", va="top")
+    _stack(ax, x_ker + 0.6, 17.5, [COLORS[n] for n in names], [FILLS["kernel"]] * 3, 1.0,
            offset=0.3)
-    _label(ax, x_ker + 1.3, over - 0.3, f"kernel  3{TIMES}3{TIMES}3", color=COLORS["kernel"],
-           weight="bold", ha="left")
-    ax.add_patch(Rectangle((x_out - 0.3, over - 1.2), 1.2, 1.2, facecolor=FILLS["output"],
+    _label(ax, x_ker + 1.2, 15.9, "kernel\n3 slices of 3×3", color=COLORS["kernel"],
+           weight="bold", va="top")
+    ax.add_patch(Rectangle((x_out + 1.0, 16.3), 1.3, 1.3, facecolor=FILLS["output"],
                            edgecolor=COLORS["output"], linewidth=1.5))
-    _label(ax, x_out + 1.2, over - 0.3, f"output  1{TIMES}3{TIMES}3", color=COLORS["output"],
-           weight="bold", ha="left")
-    ax.plot([0.4, 24.6], [13.9, 13.9], color="#DDDDDD", lw=1)
+    _label(ax, x_out + 1.65, 15.9, "output\n1 channel of 3×3", color=COLORS["output"],
+           weight="bold", va="top")
 
     for ch, (name, top) in enumerate(zip(names, row_tops, strict=True)):
-        cells = [(r + a, c + b) for a in range(k) for b in range(k)]
-        _grid(ax, image[ch], x_in, top, cell=cell, fontsize=10,
-              fill=_tints(image[ch].shape, cells, FILLS[name]), edge=COLORS[name])
-        _frame(ax, x_in + c * cell, top - r * cell, k, k, cell=cell, color=COLORS["kernel"],
-               lw=2.5)
-        _label(ax, x_in - 0.4, top - 2.5 * cell, name, color=COLORS[name], size=16,
-               weight="bold", ha="right")
         mid = top - 2.5 * cell
-        _label(ax, x_in + 5 * cell + 0.8, mid, TIMES, size=18)
-        k_top = mid + 1.5 * cell
-        _grid(ax, kernel[ch], x_ker, k_top, cell=cell, kind="kernel", fontsize=10, weight="bold",
+        _grid(ax, image[ch], x_in, top, cell=cell, fontsize=10, edge=COLORS[name],
+              fill=FILLS[name])
+        _frame(ax, x_in + c * cell, top - r * cell, k, k, cell=cell, lw=2.5)
+        _label(ax, x_in - 0.35, mid, name, color=COLORS[name], size=16, weight="bold", ha="right")
+        _label(ax, x_in + 5 * cell + 0.95, mid, TIMES, size=18)
+        _grid(ax, kernel[ch], x_ker, mid + 1.5 * cell, cell=cell, kind="kernel", fontsize=10,
               edge=COLORS[name])
-        _label(ax, x_ker + 3 * cell + 0.8, mid, "=", size=18)
-        _label(ax, x_sum, mid, f"sum = {_fmt(partial[ch])}", size=12, ha="left",
-               bbox={"boxstyle": "round,pad=0.35", "facecolor": FILLS[name],
-                     "edgecolor": COLORS[name]})
-        _arrow(ax, (x_sum + 3.4, mid), (x_out + 0.25, 9.0 - 1.2),
-               color=COLORS["output"], lw=1.5, shrink=6)
+        _label(ax, x_ker + 3 * cell + 0.7, mid, "=", size=18)
+        ax.add_patch(Rectangle((x_sum, mid - 0.55), 3.0, 1.1, facecolor=FILLS[name],
+                               edgecolor=COLORS[name], linewidth=1.5))
+        _label(ax, x_sum + 1.5, mid, f"sum = {_fmt(partial[ch])}", size=12)
+        start = np.array([x_sum + 3.0, mid])
+        direction = (plus - start) / np.linalg.norm(plus - start)
+        _arrow(ax, tuple(start), tuple(plus - direction * radius), color=COLORS["output"],
+               lw=1.5, shrink=1)
 
-    _label(ax, x_in + 2.5 * cell, row_tops[0] + 0.45, "input channels", size=10,
-           color=COLORS["muted"])
-    _label(ax, x_ker + 1.5 * cell, row_tops[0] + 0.45, "kernel slices", size=10,
-           color=COLORS["muted"])
-    _grid(ax, out, x_out, 9.0, cell=cell * 1.3, kind="output", fontsize=12,
-          fill=[["#FFFFFF" if (i, j) != (r, c) else None for j in range(3)] for i in range(3)])
-    _frame(ax, x_out + c * cell * 1.3, 9.0 - r * cell * 1.3, 1, 1, cell=cell * 1.3,
+    ax.add_patch(Circle(tuple(plus), radius, facecolor="white", edgecolor=COLORS["output"],
+                        linewidth=2))
+    _label(ax, *plus, "+", size=20, weight="bold", color=COLORS["output"])
+    _arrow(ax, (plus[0] + radius, plus[1]), (x_out + c * out_cell, plus[1]),
+           color=COLORS["output"], lw=2, shrink=1)
+    _grid(ax, out, x_out, top_out, cell=out_cell, kind="output", fontsize=12)
+    _frame(ax, x_out + c * out_cell, top_out - r * out_cell, 1, 1, cell=out_cell,
            color=COLORS["output"])
-    _label(ax, x_out + 1.95 * cell, 9.6, "one output channel", size=11, color=COLORS["output"],
-           weight="bold")
-    _label(ax, x_out + 1.95 * cell, 4.2,
-           f"y[{r}, {c}] = {' + '.join(_term(p) for p in partial)}\n= {_fmt(out[r, c])}", size=12)
-    _label(ax, 12.5, 0.7, "the kernel has as many channels as the input; "
-           "one kernel gives one output channel", size=12, weight="bold")
+    _label(ax, x_out + 1.5 * out_cell, top_out - 3 * out_cell - 1.2,
+           f"y[{r}, {c}] = {' + '.join(_term(p) for p in partial)}\n= {_fmt(out[r, c])}",
+           size=12)
+    _label(ax, 12.2, 0.6, "The kernel has as many channels as the input; "
+           "one kernel gives one output channel.", size=12, weight="bold")
     return fig
 
 
 @figure("01_bias_numbers")
 def bias_numbers() -> Figure:
-    """The bias on numbers: the window times the kernel sums to s = 7, adding the bias b = −2 gives the output 5, and the same b is added to every pixel of the output map."""  # noqa: E501
+    """The bias on numbers: the window times the kernel sums to s = 5, adding the bias b = −2
+    gives the output 3, and the same b is added to every pixel of the map.
+    """
     image, kernel, b = IMAGE_2D, KERNEL_2D, BIAS_2D
     (r, c), k = POSITION_2D, kernel.shape[0]
     window = image[r:r + k, c:c + k]
@@ -488,8 +501,8 @@ def bias_numbers() -> Figure:
     s, y = plain[r, c], with_bias[r, c]
     assert y == s + b
 
-    fig, ax = _canvas(20.4, 12.6, scale=0.42)
-    top = 11.2
+    fig, ax = _canvas(20.4, 12.0, scale=0.42)
+    top = 11.3
     mid = top - 1.5
     _grid(ax, window, 0.4, top, fill=FILLS["kernel"])
     _frame(ax, 0.4, top, k, k)
@@ -517,9 +530,8 @@ def bias_numbers() -> Figure:
 
     ax.plot([0.4, 20.0], [5.95, 5.95], color="#DDDDDD", lw=1)
     top2, x_a, x_b = 4.9, 3.4, 12.6
-    _grid(ax, plain, x_a, top2, kind="product", fill=_tints(plain.shape, [(r, c)], "#FFFFFF"))
-    _grid(ax, with_bias, x_b, top2, kind="output",
-          fill=_tints(with_bias.shape, [(r, c)], "#FFFFFF"))
+    _grid(ax, plain, x_a, top2, kind="product")
+    _grid(ax, with_bias, x_b, top2, kind="output")
     _frame(ax, x_a + c, top2 - r, 1, 1, color=COLORS["product"])
     _frame(ax, x_b + c, top2 - r, 1, 1, color=COLORS["output"])
     _arrow(ax, (x_a + 4.4, top2 - 2), (x_b - 0.4, top2 - 2), color=COLORS["bias"], lw=2.2)
@@ -533,7 +545,7 @@ def bias_numbers() -> Figure:
     return fig
 
 
-def _camera(size: int = 128) -> np.ndarray:
+def _camera(size: int = 100) -> np.ndarray:
     """skimage's cameraman (shipped with scikit-image), block-averaged to ``size`` pixels, in [0, 1]."""
     from skimage import data
 
@@ -544,7 +556,10 @@ def _camera(size: int = 128) -> np.ndarray:
 
 @figure("01_bias_feature_map")
 def bias_feature_map() -> Figure:
-    """The bias on a feature map: a vertical-edge kernel applied to a photo gives the map z; z + b with b = −0.5 is the same map shifted by −0.5 everywhere; after ReLU, z keeps every positive response while z + b keeps only the strong edges above 0.5."""  # noqa: E501
+    """The bias on a feature map: a vertical-edge kernel applied to a photo gives the map z; z
+    + b with b = −0.5 is the same map shifted by −0.5 everywhere; after ReLU, z keeps every
+    positive response while z + b keeps only the strong edges above 0.5.
+    """
     image = _camera()
     kernel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
     b = -0.5
@@ -553,14 +568,17 @@ def bias_feature_map() -> Figure:
     assert np.allclose(zb, z + b)
     relu = np.maximum
     maps = [
-        (z, "z = x \N{STAR OPERATOR} k", f"mean {_fmt(z.mean())}"),
-        (zb, f"z + b   (b = {_fmt(b)})", f"mean {_fmt(zb.mean())}"),
-        (relu(z, 0), "ReLU(z)", f"nonzero where z > 0: {np.mean(z > 0):.0%}"),
-        (relu(zb, 0), "ReLU(z + b)", f"nonzero where z > {_fmt(-b)}: {np.mean(zb > 0):.0%}"),
+        (z, "z = x \N{ASTERISK OPERATOR} k", f"mean {_fmt(z.mean())}"),
+        (zb, f"z + b   (b = {_fmt(b)})",
+         f"mean {_fmt(zb.mean())}: every value moved by {_fmt(b)}"),
+        (relu(z, 0), "ReLU(z)", f"kept where z > 0: {np.mean(z > 0):.0%} of pixels"),
+        (relu(zb, 0), "ReLU(z + b)",
+         f"kept where z > {_fmt(-b)}: {np.mean(zb > 0):.0%} of pixels"),
     ]
     vmax = 2.0
 
-    fig = Figure(figsize=(11.0, 6.2), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(10.0, 6.0), dpi=DPI, layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.12)
     grid = fig.add_gridspec(2, 4, width_ratios=[1, 1, 1, 0.06])
     ax_img = fig.add_subplot(grid[0, 0])
     ax_img.imshow(image, cmap="gray", vmin=0, vmax=1)
@@ -617,7 +635,8 @@ def build(out_dir: str | Path = DEFAULT_OUT_DIR, names: Iterable[str] | None = N
             fig = render(name)
             path = out_dir / f"{name}.png"
             # No "Software" text chunk and no timestamp: the bytes depend on the drawing only.
-            fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
+            fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None},
+                        pil_kwargs={"optimize": True})
         paths.append(path)
     return paths
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from . import shapes
 from ._validate import as_array, as_int, as_tuple, one_of
@@ -120,7 +121,8 @@ def _prepare_conv(input, weight, bias, stride, padding, dilation, groups, ndim: 
             pairs = [(0, 0)] * ndim
     else:
         pairs = _padding_pairs(padding, ndim)
-    x = pad(x, tuple(pairs), "zeros")
+    if any(before or after for before, after in pairs):
+        x = pad(x, tuple(pairs), "zeros")
     for axis in range(ndim):
         span = dilations[axis] * (kernel[axis] - 1) + 1
         if span > x.shape[2 + axis]:
@@ -175,33 +177,38 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv2d_fast(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """Same result as :func:`conv2d`, vectorised: one matrix product per kernel tap.
+    """Same result as :func:`conv2d`, vectorised: no Python loop over pixels.
 
-    Instead of visiting output pixels one by one, visit the kH*kW kernel taps: each tap sees a
-    shifted (strided) view of the whole input, and its weights mix the input channels into the
-    output channels in a single matrix product over all pixels at once.
+    Two strategies, each best where the other is weak:
+
+    - one channel in and out (per group): visit the kH*kW kernel taps instead of the pixels;
+      each tap adds a scaled, shifted view of the whole image (kH*kW whole-array operations);
+    - several channels: view every window at once (``sliding_window_view``, no copy) and let
+      ``einsum`` multiply-and-add over channels and taps in one call.
     """
     x, w, bias, (sh, sw), (dh, dw), groups, (ho, wo), batched = _prepare_conv(
         input, weight, bias, stride, padding, dilation, groups, ndim=2)
     batch, out_channels, kh, kw = x.shape[0], w.shape[0], w.shape[2], w.shape[3]
     in_per_group, out_per_group = w.shape[1], out_channels // groups
-    out = np.zeros((out_channels, batch, ho, wo), dtype=x.dtype)
+    out = np.empty((batch, out_channels, ho, wo), dtype=x.dtype)
     for g in range(groups):
         xg = x[:, g * in_per_group:(g + 1) * in_per_group]
         wg = w[g * out_per_group:(g + 1) * out_per_group]
-        og = out[g * out_per_group:(g + 1) * out_per_group]
-        for a in range(kh):
-            for b in range(kw):
-                shifted = xg[:, :, a * dh:a * dh + sh * (ho - 1) + 1:sh,
-                             b * dw:b * dw + sw * (wo - 1) + 1:sw]
-                if in_per_group == 1 and out_per_group == 1:
-                    og += wg[0, 0, a, b] * shifted[:, 0]  # a scalar tap: no matrix needed
-                else:
-                    og += np.tensordot(wg[:, :, a, b], shifted, axes=([1], [1]))
+        og = out[:, g * out_per_group:(g + 1) * out_per_group]
+        if in_per_group == 1 and out_per_group == 1:
+            og[...] = 0
+            for a in range(kh):
+                for b in range(kw):
+                    shifted = xg[:, :, a * dh:a * dh + sh * (ho - 1) + 1:sh,
+                                 b * dw:b * dw + sw * (wo - 1) + 1:sw]
+                    og += wg[0, 0, a, b] * shifted
+        else:
+            span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+            windows = sliding_window_view(xg, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
+            og[...] = np.einsum("nchwij,ocij->nohw", windows[:, :, :ho, :wo], wg, optimize=True)
     if bias is not None:
-        out += bias[:, None, None, None]
-    out = out.transpose(1, 0, 2, 3)
-    return np.ascontiguousarray(out if batched else out[0])
+        out += bias[None, :, None, None]
+    return out if batched else out[0]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""The course figures: a deterministic build that matches the committed files in images/."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from convolved import figures
+
+IMAGES = Path(__file__).resolve().parents[1] / "images"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_chunks(path: Path) -> list[tuple[bytes, bytes]]:
+    """The (type, data) chunks of a PNG file, checking each chunk's CRC."""
+    raw = path.read_bytes()
+    assert raw.startswith(PNG_SIGNATURE), f"{path.name} is not a PNG file"
+    chunks, pos = [], len(PNG_SIGNATURE)
+    while pos < len(raw):
+        (length,) = struct.unpack(">I", raw[pos:pos + 4])
+        kind, data = raw[pos + 4:pos + 8], raw[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", raw[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(kind + data), f"{path.name}: bad CRC in chunk {kind!r}"
+        chunks.append((kind, data))
+        pos += 12 + length
+    assert chunks and chunks[-1][0] == b"IEND"
+    return chunks
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> list[Path]:
+    return figures.build(tmp_path_factory.mktemp("images"))
+
+
+def test_images_folder_matches_registry():
+    committed = sorted(p.stem for p in IMAGES.glob("*.png"))
+    assert committed == sorted(figures.FIGURES), (
+        "images/ and the figure registry differ; run `python -m convolved.figures`")
+
+
+def test_build_reproduces_committed_images(built):
+    assert [p.stem for p in built] == list(figures.FIGURES)
+    stale = [p.name for p in built
+             if not (IMAGES / p.name).exists()
+             or (IMAGES / p.name).read_bytes() != p.read_bytes()]
+    assert not stale, f"out of date in images/: {stale}; run `python -m convolved.figures`"
+
+
+def test_build_twice_is_byte_identical(built, tmp_path):
+    again = figures.build(tmp_path)
+    for first, second in zip(built, again, strict=True):
+        assert first.name == second.name
+        assert first.read_bytes() == second.read_bytes(), f"{first.name} changed between builds"
+
+
+def test_build_selected_names(tmp_path):
+    name = next(iter(figures.FIGURES))
+    paths = figures.build(tmp_path, [name])
+    assert paths == [tmp_path / f"{name}.png"]
+    assert [p.name for p in tmp_path.iterdir()] == [f"{name}.png"]
+    with pytest.raises(KeyError, match="unknown figure"):
+        figures.build(tmp_path, ["no_such_figure"])
+
+
+@pytest.mark.parametrize("name", list(figures.FIGURES))
+def test_alt_text(name):
+    text = figures.alt_text(name)
+    assert text.strip() and text == figures.ALT_TEXT[name]
+    assert len(text) >= 40, "alt text should describe what the figure shows"
+    assert "\n" not in text
+    assert figures.markdown(name) == f"![{text}](../images/{name}.png)"
+
+
+def test_alt_text_unknown_name():
+    with pytest.raises(KeyError, match="unknown figure"):
+        figures.alt_text("no_such_figure")
+
+
+def test_figure_needs_a_docstring():
+    with pytest.raises(ValueError, match="docstring"):
+        figures.figure("test_without_docstring")(lambda: None)
+    assert "test_without_docstring" not in figures.FIGURES
+
+
+def test_png_has_no_text_or_time_chunks(built):
+    for path in built:
+        kinds = {kind for kind, _ in png_chunks(path)}
+        assert not kinds & {b"tEXt", b"zTXt", b"iTXt", b"tIME"}, (path.name, kinds)
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert not set(image.info) & {"Software", "Creation Time", "date:create",
+                                           "date:modify", "Title", "Author"}, image.info
+
+
+def test_png_sizes(built):
+    for path in built:
+        assert path.stat().st_size < 150_000, f"{path.name} is {path.stat().st_size} bytes"
+        with Image.open(path) as image:
+            width, height = image.size
+        assert 300 <= width <= 2000 and 200 <= height <= 1500, (path.name, image.size)
+
+
+def test_cli_only(tmp_path, capsys):
+    name = next(iter(figures.FIGURES))
+    assert figures.main([str(tmp_path), "--only", name]) == 0
+    assert (tmp_path / f"{name}.png").read_bytes() == (IMAGES / f"{name}.png").read_bytes()
+    assert f"{name}.png" in capsys.readouterr().out

@@ -1,0 +1,167 @@
+"""Notebook tests: hygiene of the committed files, and papermill runs with several parameter sets.
+
+Strict nbval (outputs must match the committed ones) runs on notebooks/ through pytest's
+configuration in pyproject.toml; these tests add what nbval does not check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from convolved import figures
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+NAMES = [path.stem for path in NOTEBOOKS]
+
+# Non-default parameters for each notebook: every knob moved, exercises filled with solutions.
+OTHER_PARAMETERS = {
+    "01_convolution_in_code": {
+        "seed": 7,
+        "image_name": "coins",
+        "color_image_name": "chelsea",
+        "image_size": 96,
+        "speed_image_size": 40,
+        "speed_kernel_sizes": [3, 7],
+        "use_reference_solutions": True,
+    },
+}
+
+IMAGE_LINK = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(([^)\s]+)\)")
+MACHINE_PATH = re.compile(r"/(root|tmp|work|home|Users)/")
+VOLATILE_TAG = "nbval-ignore-output"
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def output_text(cell) -> str:
+    """All text a code cell printed or displayed."""
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(output.get("data", {}).get("text/plain", ""))
+        parts.append(output.get("evalue", ""))
+    return "".join(parts)
+
+
+def test_the_seven_notebooks_are_numbered_in_order():
+    numbers = [int(name[:2]) for name in NAMES]
+    assert numbers == list(range(1, len(numbers) + 1)), NAMES
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+class TestHygiene:
+    def test_kernelspec_and_clean_metadata(self, path):
+        nb = read(path)
+        assert nb.metadata.kernelspec.name == "python3"
+        assert set(nb.metadata) == {"kernelspec", "language_info"}, "run `make execute` to clean"
+        assert "version" not in nb.metadata.language_info
+
+    def test_executed_in_order_without_errors(self, path):
+        code = [cell for cell in read(path).cells if cell.cell_type == "code"]
+        assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
+        for cell in code:
+            assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:80]
+            assert "Traceback" not in output_text(cell), cell.source[:80]
+
+    def test_one_parameters_cell_after_the_imports(self, path):
+        cells = [cell for cell in read(path).cells if cell.cell_type == "code"]
+        tagged = [i for i, cell in enumerate(cells) if "parameters" in cell.metadata.get("tags", [])]
+        assert len(tagged) == 1
+        assert "import" in cells[0].source and tagged[0] == 1, "setup cell first, then parameters"
+
+    def test_cell_metadata_is_clean(self, path):
+        for cell in read(path).cells:
+            assert set(cell.metadata) <= {"tags"}, cell.metadata
+            assert "raises-exception" not in cell.metadata.get("tags", []), "papermill fails on it"
+
+    def test_no_machine_paths_or_widget_ids_in_outputs(self, path):
+        for cell in read(path).cells:
+            for output in cell.get("outputs", []):
+                assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {})
+                assert not MACHINE_PATH.search(json.dumps(output.get("text", ""))), cell.source[:80]
+                assert not MACHINE_PATH.search(json.dumps(output.get("data", {}).get("text/plain", "")))
+
+    def test_only_widget_and_timing_cells_are_volatile(self, path):
+        for cell in read(path).cells:
+            if VOLATILE_TAG in cell.metadata.get("tags", []):
+                assert re.search(r"widgets\.|solution_button|speed\.|time", cell.source), cell.source
+
+    def test_images_resolve_and_have_the_figures_alt_text(self, path):
+        links = []
+        for cell in read(path).cells:
+            if cell.cell_type == "markdown":
+                links += IMAGE_LINK.findall(cell.source)
+        for alt, link in links:
+            assert "://" not in link, f"{link}: figures are our own files in images/"
+            assert (path.parent / link).resolve().is_file(), f"missing image {link}"
+            name = Path(link).stem
+            assert alt == figures.alt_text(name), f"alt text of {name} differs from figures.py"
+
+    def test_exercises_use_the_checkers(self, path):
+        source = "\n".join(cell.source for cell in read(path).cells if cell.cell_type == "code")
+        assert len(re.findall(r"\bex\.check_\w+\(", source)) >= 2, "at least two self-checking exercises"
+        assert source.count("solution_button(") >= 2
+        assert "NotImplementedError" not in source
+
+
+def test_every_figure_is_used_by_a_notebook():
+    used = set()
+    for path in NOTEBOOKS:
+        for cell in read(path).cells:
+            used |= {Path(link).stem for _, link in IMAGE_LINK.findall(cell.source)}
+    assert set(figures.FIGURES) <= used, sorted(set(figures.FIGURES) - used)
+
+
+def run_papermill(path: Path, tmp_path: Path, parameters: dict) -> nbformat.NotebookNode:
+    import papermill
+
+    out = tmp_path / path.name
+    papermill.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3",
+                               cwd=str(path.parent), progress_bar=False)
+    return read(out)
+
+
+def texts(nb) -> list[str]:
+    return [output_text(cell) for cell in nb.cells if cell.cell_type == "code"]
+
+
+def feedback(nb) -> list[str]:
+    """What the exercise checkers answered: cell results that start with ✓, ✗ or …."""
+    answers = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain", "") if output.output_type == "execute_result" else ""
+            if text[:1] in ("✓", "✗", "…"):
+                answers.append(text)
+    return answers
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_papermill_defaults_leave_exercises_unattempted(path, tmp_path):
+    answers = feedback(run_papermill(path, tmp_path, {}))
+    assert len(answers) >= 2
+    assert all(answer.startswith("… not attempted yet") for answer in answers), answers
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_papermill_other_parameters_and_reference_solutions(path, tmp_path):
+    parameters = OTHER_PARAMETERS[path.stem]
+    nb = run_papermill(path, tmp_path, parameters)
+    injected = [cell for cell in nb.cells if "injected-parameters" in cell.metadata.get("tags", [])]
+    assert len(injected) == 1
+    answers = feedback(nb)
+    assert len(answers) >= 2
+    assert all(answer.startswith("✓") for answer in answers), answers
+    # The parameters really were used: the photo line names the other image.
+    assert any(f"'{parameters['image_name']}'" in text for text in texts(nb))
