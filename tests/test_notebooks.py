@@ -139,7 +139,9 @@ def feedback(nb) -> list[str]:
     answers = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            text = output.get("data", {}).get("text/plain", "") if output.output_type == "execute_result" else ""
+            if output.output_type != "execute_result":
+                continue
+            text = output.data.get("text/plain", "")
             if text[:1] in ("✓", "✗", "…"):
                 answers.append(text)
     return answers

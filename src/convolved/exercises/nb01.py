@@ -86,11 +86,12 @@ def solution_diagonal_kernel():
 
 
 def line_patterns(size: int = 9) -> dict[str, np.ndarray]:
-    """Test images: a one-pixel bright line in three directions, and a flat patch."""
+    """Test images: a one-pixel bright line in four directions, and a flat patch."""
     diagonal = np.eye(size)
     vertical = np.zeros((size, size))
     vertical[:, size // 2] = 1.0
-    return {"diagonal ╲": diagonal, "vertical │": vertical, "horizontal ─": vertical.T.copy(),
+    return {"diagonal ╲": diagonal, "other diagonal ╱": np.fliplr(diagonal).copy(),
+            "vertical │": vertical, "horizontal ─": vertical.T.copy(),
             "flat": np.full((size, size), 0.5)}
 
 
@@ -104,7 +105,7 @@ def line_responses(kernel) -> dict[str, float]:
 
 @checker("set my_kernel to a 3×3 array")
 def check_diagonal_kernel(my_kernel):
-    """The kernel must light up on ╲ lines, at least twice as much as on │ or ─, and be 0 on flat."""
+    """The kernel must light up on ╲ lines, at least twice as much as on ╱, │ or ─; 0 on flat."""
     kernel = np.asarray(my_kernel, dtype=float)
     if kernel.shape != (3, 3):
         return wrong(f"my_kernel has shape {kernel.shape}", "make it a 3×3 array, e.g. "
@@ -116,11 +117,11 @@ def check_diagonal_kernel(my_kernel):
                      "a flat patch multiplies every entry by the same value: make the nine "
                      f"entries add up to 0 (now they add up to {kernel.sum():.2f}).")
     diagonal = response["diagonal ╲"]
-    straight = max(response["vertical │"], response["horizontal ─"])
+    others = max(value for name, value in response.items() if name not in ("diagonal ╲", "flat"))
     summary = ", ".join(f"{name}: {value:.2f}" for name, value in response.items())
-    if diagonal < 1e-6 or diagonal < 2 * straight:
-        return wrong(f"strongest responses — {summary}; the diagonal should be at least twice "
-                     "the vertical and horizontal ones",
+    if diagonal < 1e-6 or diagonal < 2 * others:
+        return wrong(f"strongest responses — {summary}; the ╲ diagonal should be at least twice "
+                     "each of the other lines",
                      "put positive weights along the main diagonal (top-left to bottom-right) "
                      "and negative ones elsewhere.")
     return correct(f"your kernel picks out diagonal lines — {summary}.")

@@ -1,0 +1,195 @@
+"""Shared style and drawing primitives of the course figures (see :mod:`convolved.figures`).
+
+One palette (:data:`COLORS`, :data:`FILLS`), one rc context (:data:`RC`), one dpi and one random
+seed for every figure, and the pieces the figures are drawn from: a canvas in drawing units, grids
+of numbered cells, frames, arrows, labels, channel stacks, and number formatting with real minus
+signs. The figures of every notebook (``nb01``, ...) are drawn with these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, Rectangle
+
+DPI = 110
+SEED = 20240917
+
+# ----------------------------------------------------------------------------------------------
+# Style: one palette and one rc context for every figure
+
+COLORS = {
+    "input": "#4C72B0",  # blue
+    "kernel": "#DD8452",  # orange
+    "product": "#B8A44C",  # sand
+    "output": "#8172B3",  # purple
+    "bias": "#2A9D8F",  # teal
+    "text": "#222222",
+    "muted": "#8A8A8A",
+    "grid": "#5A5A5A",
+    "R": "#C44E52",
+    "G": "#55A868",
+    "B": "#4C72B0",
+}
+FILLS = {
+    "input": "#E3EAF5",
+    "kernel": "#FBE5D3",
+    "product": "#F4EFD6",
+    "output": "#ECE8F5",
+    "bias": "#D7F0EC",
+    "empty": "#FFFFFF",
+    "R": "#F6DCDD",
+    "G": "#DDF0E1",
+    "B": "#DCE5F3",
+}
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "axes.unicode_minus": True,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "text.color": COLORS["text"],
+    "image.interpolation": "nearest",
+    "path.simplify": False,
+    "svg.hashsalt": "convolved",
+}
+
+MINUS = "\N{MINUS SIGN}"
+TIMES = "\N{MULTIPLICATION SIGN}"
+DOT = "\N{MIDDLE DOT}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Numbers as drawn
+
+
+def fmt(value: float, decimals: int = 2) -> str:
+    """A number as drawn: integers without decimals, a real minus sign."""
+    text = f"{float(value):.{decimals}f}".rstrip("0").rstrip(".")
+    return ("0" if text == "-0" else text).replace("-", MINUS)
+
+
+def term(value: float) -> str:
+    """A number inside an expression: negative numbers in parentheses."""
+    return f"({fmt(value)})" if value < 0 else fmt(value)
+
+
+def sum_expression(products: np.ndarray) -> str:
+    """The terms of a sum, as drawn: ``3 + 0 + (−2) + ...``."""
+    return " + ".join(term(p) for p in products.ravel())
+
+
+def kernel_text(kernel: np.ndarray) -> str:
+    """A 2-D kernel on one line, rows separated by semicolons: ``[1 0 −1; 2 0 −2; 1 0 −1]``."""
+    return "[" + "; ".join(" ".join(fmt(v) for v in row) for row in kernel) + "]"
+
+
+# ----------------------------------------------------------------------------------------------
+# Drawing primitives
+
+
+def canvas(width: float, height: float, scale: float = 0.45) -> tuple[Figure, Axes]:
+    """A figure with one invisible axes in drawing units (y up), ``scale`` inches per unit."""
+    fig = Figure(figsize=(width * scale, height * scale), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig, ax
+
+
+def grid(ax, values, x: float, top: float, *, cell: float = 1.0, kind: str = "input",
+         fill=None, fontsize: float = 11, show_values: bool = True, weight: str = "normal",
+         edge: str | None = None, text_color: str | None = None) -> None:
+    """Draw a 2-D array as a grid of cells with numbers; row 0 at the top, left edge at ``x``.
+
+    ``fill`` overrides the fill colour: one colour, or an array of colours (None = kind's fill).
+    ``values`` may contain None (NaN) for cells drawn empty.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[None]
+    rows, cols = values.shape
+    edge = edge or COLORS["grid"]
+    for r in range(rows):
+        for c in range(cols):
+            color = FILLS[kind]
+            if isinstance(fill, str):
+                color = fill
+            elif fill is not None and fill[r][c] is not None:
+                color = fill[r][c]
+            x0, y0 = x + c * cell, top - (r + 1) * cell
+            ax.add_patch(Rectangle((x0, y0), cell, cell, facecolor=color, edgecolor=edge,
+                                   linewidth=0.8, zorder=1))
+            v = values[r, c]
+            if show_values and not np.isnan(v):
+                ax.text(x0 + cell / 2, y0 + cell / 2, fmt(v), ha="center", va="center",
+                        fontsize=fontsize, weight=weight, color=text_color or COLORS["text"],
+                        zorder=3)
+
+
+def frame(ax, x: float, top: float, rows: int, cols: int, *, cell: float = 1.0,
+          color: str = COLORS["kernel"], lw: float = 3.0, zorder: float = 4) -> None:
+    """A thick outline around a block of ``rows`` × ``cols`` cells (a window or a cell)."""
+    ax.add_patch(Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
+                           edgecolor=color, linewidth=lw, zorder=zorder, joinstyle="miter"))
+
+
+def arrow(ax, start, end, *, color: str = COLORS["grid"], lw: float = 1.5,
+          style: str = "-|>", mutation: float = 14, connection: str = "arc3",
+          shrink: float = 2.0, zorder: float = 5, linestyle: str = "-") -> None:
+    """An arrow from ``start`` to ``end`` (x, y in drawing units)."""
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=mutation,
+                                 color=color, linewidth=lw, connectionstyle=connection,
+                                 shrinkA=shrink, shrinkB=shrink, zorder=zorder,
+                                 linestyle=linestyle))
+
+
+def label(ax, x: float, y: float, text: str, *, color: str = COLORS["text"], size: float = 11,
+          weight: str = "normal", ha: str = "center", va: str = "center", **kwargs) -> None:
+    """Text at (x, y), centred by default."""
+    ax.text(x, y, text, ha=ha, va=va, fontsize=size, weight=weight, color=color, **kwargs)
+
+
+def tints(shape, cells, color) -> list[list[str | None]]:
+    """A fill array for :func:`grid`: ``color`` at the (row, col) ``cells``, None elsewhere."""
+    out: list[list[str | None]] = [[None] * shape[1] for _ in range(shape[0])]
+    for r, c in cells:
+        out[r][c] = color
+    return out
+
+
+def window_cells(row: int, col: int, k: int) -> list[tuple[int, int]]:
+    """The (row, col) cells of the ``k`` × ``k`` window whose top-left cell is (row, col)."""
+    return [(row + a, col + b) for a in range(k) for b in range(k)]
+
+
+def stack(ax, x: float, top: float, colors: Sequence[str], fills: Sequence[str], size: float,
+          offset: float = 0.45) -> None:
+    """Channel sheets drawn in perspective: the front sheet at (x, top), the others behind it."""
+    for i in reversed(range(len(colors))):
+        d = i * offset
+        ax.add_patch(Rectangle((x + d, top - size + d), size, size, facecolor=fills[i],
+                               edgecolor=colors[i], linewidth=1.5, zorder=1 + (3 - i) * 0.1))
+
+
+# ----------------------------------------------------------------------------------------------
+# Example images
+
+
+def camera(size: int = 100) -> np.ndarray:
+    """skimage's cameraman (shipped with scikit-image), block-averaged to ``size`` pixels, in [0, 1]."""
+    from skimage import data
+
+    image = data.camera().astype(float) / 255
+    f = image.shape[0] // size
+    return image[:size * f, :size * f].reshape(size, f, size, f).mean(axis=(1, 3))

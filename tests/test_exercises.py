@@ -1,0 +1,129 @@
+"""The exercise checkers: reference solutions pass, wrong answers get a hint, never a traceback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convolved import exercises
+from convolved.exercises import Feedback, checker, nb01, reveal, solution_button
+
+
+def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
+    assert feedback.status == "wrong" and not feedback
+    text = repr(feedback)
+    assert text.startswith("✗") and "\n  Hint: " in text and "Traceback" not in text
+    for fragment in fragments:
+        assert fragment in text, text
+
+
+class TestFramework:
+    def test_feedback_is_truthy_only_when_correct(self):
+        assert exercises.correct("fine") and exercises.correct("fine").passed
+        assert not exercises.wrong("no", "try") and not exercises.not_attempted("todo")
+        assert repr(exercises.not_attempted("do it")) == "… not attempted yet: do it"
+
+    def test_checker_turns_none_and_exceptions_into_feedback(self):
+        @checker("set x")
+        def check_positive(x):
+            return exercises.correct("positive") if 1 / x > 0 else exercises.wrong("negative", "flip it")
+
+        assert check_positive(None).status == "not attempted"
+        assert check_positive(2).passed
+        assert_wrong_with_hint(check_positive(-1), "negative")
+        assert_wrong_with_hint(check_positive(0), "ZeroDivisionError")
+
+    def test_reveal_shows_the_registered_source_without_decorator(self):
+        text = reveal("conv1d")
+        assert text.startswith("```python\ndef solution_conv1d(") and "@solution" not in text
+        with pytest.raises(ValueError, match="name must be one of"):
+            reveal("no such exercise")
+
+    def test_solution_button_hides_the_answer_in_saved_notebooks(self):
+        bundle = solution_button("diagonal_kernel")._repr_mimebundle_()
+        assert "Show solution" in bundle["text/plain"] and "np.array" not in bundle["text/plain"]
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+
+    def test_solution_names_are_unique(self):
+        with pytest.raises(ValueError, match="registered twice"):
+            exercises.solution("conv1d")(lambda: None)
+
+
+class TestConv1d:
+    def test_reference_solution_passes(self):
+        assert nb01.check_conv1d(nb01.solution_conv1d).passed
+
+    def test_an_independent_correct_answer_passes(self):
+        def vectorised(signal, kernel, stride=1):
+            return np.correlate(signal, kernel, mode="valid")[::stride]
+
+        assert nb01.check_conv1d(vectorised).passed
+
+    def test_scaffold_as_shipped_is_not_attempted(self):
+        def my_conv1d(signal, kernel, stride=1):
+            output = None
+            return output
+
+        assert nb01.check_conv1d(my_conv1d).status == "not attempted"
+        assert nb01.check_conv1d(None).status == "not attempted"
+
+    @pytest.mark.parametrize(
+        ("answer", "fragment"),
+        [
+            (lambda s, k, stride=1: np.convolve(s, k, "valid")[::stride], "flipped"),
+            (lambda s, k, stride=1: np.correlate(s, k, "valid"), "yours gives"),  # ignores stride
+            (lambda s, k, stride=1: s, "(len(signal) - len(kernel)) // stride + 1"),
+            (lambda s, k, stride=1: np.correlate(s, k, "valid")[::stride] + 1, "torch gives"),
+            (lambda s, k, stride=1: undefined_name, "NameError"),  # noqa: F821
+            (lambda s, k: np.correlate(s, k, "valid"), "TypeError"),  # forgot the stride argument
+        ],
+        ids=["flipped-kernel", "ignores-stride", "wrong-length", "wrong-values", "crashes", "no-stride"],
+    )
+    def test_wrong_answers_get_a_hint(self, answer, fragment):
+        assert_wrong_with_hint(nb01.check_conv1d(answer), fragment)
+
+    def test_returning_none_later_is_wrong_not_unattempted(self):
+        calls = []
+
+        def sometimes(signal, kernel, stride=1):
+            calls.append(1)
+            return np.correlate(signal, kernel, "valid")[::stride] if len(calls) == 1 else None
+
+        assert_wrong_with_hint(nb01.check_conv1d(sometimes), "returned None")
+
+
+class TestDiagonalKernel:
+    def test_reference_solution_passes(self):
+        assert nb01.check_diagonal_kernel(nb01.solution_diagonal_kernel()).passed
+
+    def test_other_valid_kernels_pass(self):
+        scaled = -3 * nb01.solution_diagonal_kernel()  # dark-line detector: responses are absolute
+        assert nb01.check_diagonal_kernel(scaled).passed
+        assert nb01.check_diagonal_kernel([[1, -1, 0], [-1, 2, -1], [0, -1, 1]]).passed
+
+    @pytest.mark.parametrize(
+        ("kernel", "fragment"),
+        [
+            (np.ones((3, 3)), "add up to 0"),
+            (np.zeros((3, 3)), "at least twice"),
+            ([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "at least twice"),  # a vertical-edge kernel
+            ([[1, 0, -1], [0, 0, 0], [-1, 0, 1]], "at least twice"),  # as strong on ╱ as on ╲
+            (np.fliplr(np.eye(3)) * 3 - 1, "at least twice"),  # the other diagonal ╱
+            (np.ones(3), "shape (3,)"),
+            (np.zeros((5, 5)), "shape (5, 5)"),
+            ("diagonal", "ValueError"),
+        ],
+        ids=["flat-response", "all-zero", "vertical-edges", "checker-corners", "anti-diagonal",
+             "1d", "5x5", "string"],
+    )
+    def test_wrong_kernels_get_a_hint(self, kernel, fragment):
+        assert_wrong_with_hint(nb01.check_diagonal_kernel(kernel), fragment)
+
+    def test_unanswered_is_not_attempted(self):
+        assert nb01.check_diagonal_kernel(None).status == "not attempted"
+
+    def test_patterns_are_what_they_claim(self):
+        patterns = nb01.line_patterns(9)
+        assert patterns["diagonal ╲"].trace() == 9 and patterns["diagonal ╲"].sum() == 9
+        assert np.fliplr(patterns["other diagonal ╱"]).trace() == 9
+        assert patterns["vertical │"][:, 4].sum() == 9 and patterns["horizontal ─"][4].sum() == 9
