@@ -28,8 +28,9 @@ lab: setup
 test: setup lint
 	$(BIN)/python -m pytest
 
+# Re-run notebooks in place; timing cells keep their output unless TIMINGS=refresh.
 execute: setup
-	$(BIN)/python tools/execute_notebooks.py
+	$(BIN)/python tools/execute_notebooks.py $(if $(filter refresh,$(TIMINGS)),--refresh-timings)
 
 images: setup
 	$(BIN)/python -m convolved.figures images

@@ -2,7 +2,10 @@
 
 Clean means reproducible: no timestamps, no widget model ids, a fixed kernelspec and no machine
 details in the metadata, so executing an unchanged notebook again leaves git with nothing to
-commit. Usage: python tools/execute_notebooks.py [NOTEBOOK ...]  (default: all of notebooks/).
+commit. Cells tagged ``timing`` measure this machine's speed, which differs on every run: they
+keep their committed output while their source is unchanged, unless ``--refresh-timings``.
+
+Usage: python tools/execute_notebooks.py [--refresh-timings] [NOTEBOOK ...]  (default: all).
 """
 
 from __future__ import annotations
@@ -43,20 +46,27 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(path: Path) -> float:
+def execute(path: Path, refresh_timings: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
+    measured = {cell.source: cell.outputs for cell in nb.cells
+                if "timing" in cell.metadata.get("tags", []) and cell.get("outputs")}
     start = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
+    if not refresh_timings:
+        for cell in nb.cells:
+            if "timing" in cell.metadata.get("tags", []) and cell.source in measured:
+                cell.outputs = measured[cell.source]
     nbformat.write(clean(nb), path)
     return seconds
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(arg).resolve() for arg in argv] or sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-    for path in paths:
-        seconds = execute(path)
+    refresh_timings = "--refresh-timings" in argv
+    paths = [Path(arg).resolve() for arg in argv if not arg.startswith("--")]
+    for path in paths or sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        seconds = execute(path, refresh_timings)
         print(f"executed {path.relative_to(ROOT)} in {seconds:.1f} s")
     return 0
 

@@ -393,4 +393,3 @@ def bias_feature_map() -> Figure:
     bar = fig.colorbar(im, cax=cax, extend="both")
     bar.set_label("value (shared scale)")
     return fig
-
