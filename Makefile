@@ -23,7 +23,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) \
-		notebooks/01_convolution_in_code.ipynb
+		--LabApp.default_url=/lab/tree/notebooks/01_convolution_in_code.ipynb
 
 test: setup lint
 	$(BIN)/python -m pytest

@@ -122,8 +122,12 @@ def conv_transpose_configs(draw):
     kernel = draw(int_or_tuple(ndim, st.integers(1, 4)))
     stride = draw(int_or_tuple(ndim, st.integers(1, 3)))
     padding = draw(int_or_tuple(ndim, st.integers(0, 3)))
-    output_padding = draw(int_or_tuple(ndim, st.integers(0, 3)))
     dilation = draw(int_or_tuple(ndim, st.integers(1, 3)))
+    # up to the first value torch refuses: output_padding = max(stride, dilation)
+    limits = [max(s, d) for s, d in zip(per_dim(stride, ndim), per_dim(dilation, ndim),
+                                        strict=True)]
+    output_padding = draw(st.integers(0, min(limits))
+                          | st.tuples(*[st.integers(0, limit) for limit in limits]))
     return ndim, size, kernel, stride, padding, output_padding, dilation
 
 
@@ -152,7 +156,10 @@ def pool_configs(draw):
     size = draw(int_or_tuple(ndim, st.integers(1, 12)))
     kernel = draw(int_or_tuple(ndim, st.integers(1, 5)))
     stride = draw(st.none() | int_or_tuple(ndim, st.integers(1, 4)))
-    padding = draw(int_or_tuple(ndim, st.integers(0, 3)))
+    # up to one more than torch allows: half the kernel_size
+    limits = [k // 2 + 1 for k in per_dim(kernel, ndim)]
+    padding = draw(st.integers(0, min(limits))
+                   | st.tuples(*[st.integers(0, limit) for limit in limits]))
     dilation = draw(int_or_tuple(ndim, st.integers(1, 3))) if kind == "max" else 1
     ceil_mode = draw(st.booleans())
     return kind, ndim, size, kernel, stride, padding, dilation, ceil_mode
@@ -273,7 +280,7 @@ def measured_field(model, ndim, length):
         seen_by_neighbour = torch.nonzero(out[(slice(None), 0, *neighbour)] > 0).flatten()
         first, last = seen.min().item(), seen.max().item()
         # the measurement is only valid if the field is not cut by the border
-        assert 0 < first and last < length - 1, "input too small for this stack"
+        assert first > 0 and last < length - 1, "input too small for this stack"
         extents.append(last - first + 1)
         jumps.append(seen_by_neighbour.min().item() - first)
     return tuple(extents), tuple(jumps)
