@@ -26,7 +26,7 @@ lab: setup
 		--LabApp.default_url=/lab/tree/notebooks/01_convolution_in_code.ipynb
 
 test: setup lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope  # loadscope keeps each notebook in one worker
 
 # Re-run notebooks in place; timing cells keep their output unless TIMINGS=refresh.
 execute: setup

@@ -131,6 +131,12 @@ RECEPTIVE_FIELD = [
          match=r"^layers\[0\] as a dict needs 'kernel_size'"),
     case("2-D and 3-D layers mixed", shapes.receptive_field, [((3, 3), 1), ((3, 3, 3), 1)],
          raises=ValueError, match=r"^layers\[1\] kernel_size must be an int or a tuple of 2"),
+    case("a bare int among layers", shapes.receptive_field, [(3, 1), 5], raises=TypeError,
+         match=r"^layers\[1\] must be a \(kernel_size, stride\[, dilation\]\) tuple"),
+    case("index counts skipped layers", shapes.receptive_field, [nn.ReLU(), (3, 0)], raises=ValueError,
+         match=r"^layers\[1\] stride must be >= 1"),
+    case("transpose convolution", shapes.receptive_field, [nn.ConvTranspose2d(1, 1, 3)],
+         raises=ValueError, match=r"^layers\[0\] is a transpose convolution"),
 ]
 
 SOLVE_CONV_PARAMS = [
@@ -346,6 +352,10 @@ def plain_table(func):
              match=r"^x must be a NumPy array"),
         case("kernel of strings", func, image(5), ["a", "b"], raises=TypeError,
              match=r"^kernel must hold numbers"),
+        case("ragged x", func, [[1.0, 2.0], [3.0]], image(1, 1), raises=ValueError,
+             match=r"^x must be a rectangular array"),
+        case("complex kernel", func, image(5), [1j, 1.0], raises=TypeError,
+             match=r"^kernel must hold real numbers"),
     ]
 
 

@@ -47,9 +47,14 @@ def as_array(value, name: str, ndims: tuple[int, ...], what: str) -> np.ndarray:
         value = value.detach().cpu().numpy()
     if not isinstance(value, (np.ndarray, list, tuple)):
         raise TypeError(f"{name} must be a NumPy array or a torch tensor, got {type(value).__name__}")
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array; its rows have different lengths") from None
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
         raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim not in ndims:
         allowed = " or ".join(str(n) for n in ndims)
         raise ValueError(f"{name} must have {allowed} dimensions ({what}), got shape {array.shape}")

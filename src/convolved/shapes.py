@@ -182,10 +182,25 @@ def _layer_geometry(layer, index: int):
             raise ValueError(f"{name} must be (kernel_size[, stride[, dilation]]), got {layer!r}")
         kernel, stride, dilation = (*layer, 1, 1)[:3] if len(layer) >= 2 else (layer[0], 1, 1)
         return kernel, stride, dilation
+    if not _is_torch_module(layer):
+        raise TypeError(f"{name} must be a (kernel_size, stride[, dilation]) tuple, a dict or a torch "
+                        f"layer, got {type(layer).__name__} {layer!r}")
+    if getattr(layer, "transposed", False):
+        raise ValueError(f"{name} is a transpose convolution; receptive_field takes conv and pool layers")
     if hasattr(layer, "kernel_size"):  # nn.Conv*d, nn.MaxPool*d, nn.AvgPool*d
         stride = layer.stride if layer.stride is not None else layer.kernel_size
         return layer.kernel_size, stride, getattr(layer, "dilation", 1)
     return None  # activations, flatten, dropout...: no effect on the receptive field
+
+
+def _is_torch_module(value) -> bool:
+    return callable(getattr(value, "children", None)) and callable(getattr(value, "forward", None))
+
+
+def _layers_of(module) -> list:
+    """The layers of a torch module in order, nested containers opened."""
+    children = list(module.children())
+    return [leaf for child in children for leaf in _layers_of(child)] if children else [module]
 
 
 def receptive_field(layers) -> ReceptiveField:
@@ -198,18 +213,18 @@ def receptive_field(layers) -> ReceptiveField:
     >>> receptive_field([(3, 1), (2, 2), (3, 1), (2, 2)])
     ReceptiveField(size=10, jump=4)
     """
-    if hasattr(layers, "children") and callable(layers.children):
-        layers = list(layers.modules())[1:] or [layers]
+    if _is_torch_module(layers):
+        layers = _layers_of(layers)
     try:
         layers = list(layers)
     except TypeError:
         raise TypeError(f"layers must be a sequence of layers, got {type(layers).__name__}") from None
-    geometry = [g for i, layer in enumerate(layers) if (g := _layer_geometry(layer, i)) is not None]
+    geometry = {i: g for i, layer in enumerate(layers) if (g := _layer_geometry(layer, i)) is not None}
     if not geometry:
         raise ValueError("layers must contain at least one conv or pool layer")
-    ndim, was_tuple = spatial_ndim(*itertools.chain.from_iterable(geometry))
+    ndim, was_tuple = spatial_ndim(*itertools.chain.from_iterable(geometry.values()))
     size, jump = [1] * ndim, [1] * ndim
-    for i, (kernel, stride, dilation) in enumerate(geometry):
+    for i, (kernel, stride, dilation) in geometry.items():
         ks = as_tuple(kernel, f"layers[{i}] kernel_size", ndim, minimum=1)
         ss = as_tuple(stride, f"layers[{i}] stride", ndim, minimum=1)
         ds = as_tuple(dilation, f"layers[{i}] dilation", ndim, minimum=1)
