@@ -11,7 +11,8 @@ import pytest
 import scipy.signal
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from configs import int_or_tuple, per_dim, random_configs
+from hypothesis import given
 from hypothesis import strategies as st
 
 from convolved import ops
@@ -23,18 +24,7 @@ TORCH_PAD_MODE = {"zeros": "constant", "circular": "circular", "reflect": "refle
 TOLERANCE = {"atol": 1e-4, "rtol": 1e-4}  # float32 sums in a different order than torch's
 
 
-def random_configs(max_examples):
-    """Reproducible in CI (derandomize); no deadline, torch's first call can be slow."""
-    return settings(max_examples=max_examples, deadline=None, derandomize=True)
 
-
-def int_or_tuple(ndim, values):
-    """An int (used for every dimension) or a tuple with one value per dimension."""
-    return st.one_of(values, st.tuples(*[values] * ndim))
-
-
-def per_dim(value, ndim):
-    return tuple(value) if isinstance(value, tuple) else (value,) * ndim
 
 
 def random_array(rng, shape):

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from configs import int_or_tuple, per_dim, random_configs
+from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
@@ -36,18 +37,7 @@ MAX_POOL_MODULE = {1: nn.MaxPool1d, 2: nn.MaxPool2d}
 AVG_POOL_MODULE = {1: nn.AvgPool1d, 2: nn.AvgPool2d}
 
 
-def random_configs(max_examples):
-    """Reproducible in CI (derandomize); no deadline, torch's first call can be slow."""
-    return settings(max_examples=max_examples, deadline=None, derandomize=True)
 
-
-def int_or_tuple(ndim, values):
-    """An int (shapes broadcasts it to every dimension) or a tuple with one value per dimension."""
-    return st.one_of(values, st.tuples(*[values] * ndim))
-
-
-def per_dim(value, ndim):
-    return tuple(value) if isinstance(value, tuple) else (value,) * ndim
 
 
 def in_asked_form(shape, *args):
