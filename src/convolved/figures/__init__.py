@@ -7,8 +7,8 @@ docstring, one sentence saying what the figure shows, is the figure's alt text (
 :mod:`convolved.ops`, so a figure cannot show wrong arithmetic.
 
 One module per notebook (``nb01``, ...) holds that notebook's figures and example data; the
-shared palette, rc context and drawing primitives are in ``_draw``. This module holds the
-registry and the build, and imports every notebook module at its bottom, so importing
+palette, rc context and drawing primitives are in :mod:`convolved.diagrams` (the explorers
+draw with them too). This module holds the registry and the build, and imports every notebook module at its bottom, so importing
 :mod:`convolved.figures` registers every figure. The command line is in ``__main__``.
 
 The build is deterministic: fixed sizes and dpi, fixed random seeds, and no metadata text in the
@@ -18,7 +18,7 @@ To add a figure, write a function in the module of its notebook and decorate it:
 
     # in src/convolved/figures/nb02.py
     from . import figure
-    from ._draw import canvas, grid
+    from ..diagrams import canvas, grid
 
     @figure("02_padding")
     def padding_figure() -> Figure:
@@ -39,7 +39,7 @@ import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ._draw import DPI, RC
+from ..diagrams import DPI, RC
 
 __all__ = [
     "ALT_TEXT",

@@ -12,7 +12,7 @@ from matplotlib.patches import Circle, Polygon, Rectangle
 
 from .. import ops
 from . import figure
-from ._draw import (
+from ..diagrams import (
     COLORS,
     DOT,
     DPI,

@@ -1,4 +1,4 @@
-"""Shared style and drawing primitives of the course figures (see :mod:`convolved.figures`).
+"""Grid diagrams drawn cell by cell: the style and primitives of the figures and explorers.
 
 One palette (:data:`COLORS`, :data:`FILLS`), one rc context (:data:`RC`), one dpi and one random
 seed for every figure, and the pieces the figures are drawn from: a canvas in drawing units, grids
