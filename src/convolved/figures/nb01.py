@@ -11,7 +11,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Polygon, Rectangle
 
 from .. import ops
-from . import figure
 from ..diagrams import (
     COLORS,
     DOT,
@@ -34,6 +33,7 @@ from ..diagrams import (
     tints,
     window_cells,
 )
+from . import figure
 
 # ----------------------------------------------------------------------------------------------
 # Example data (small integers, so every sum can be checked by hand)
