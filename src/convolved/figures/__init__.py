@@ -9,7 +9,8 @@ docstring, one sentence saying what the figure shows, is the figure's alt text (
 One module per notebook (``nb01``, ...) holds that notebook's figures and example data; the
 palette, rc context and drawing primitives are in :mod:`convolved.diagrams` (the explorers
 draw with them too). This module holds the registry and the build, and imports every notebook
-module at its bottom, so importing :mod:`convolved.figures` registers every figure. The command line is in ``__main__``.
+module at its bottom, so importing :mod:`convolved.figures` registers every figure. The command
+line is in ``__main__``.
 
 The build is deterministic: fixed sizes and dpi, fixed random seeds, and no metadata text in the
 PNG files, so building twice gives byte-identical files (the tests check this against
