@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root unless told; only pass the flag when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
-# One BLAS/OpenMP thread per process: faster on a 2-core machine and steadier timings.
-export OMP_NUM_THREADS ?= 1
-export MPLBACKEND ?= Agg
+# Tests, execution and benchmarks use one BLAS/OpenMP thread per process: on a 2-core machine
+# that is faster (two test workers, each with a kernel) and gives steadier timings.
+# `make lab` leaves the learner's threads alone.
+test execute bench: export OMP_NUM_THREADS = 1
 
 .PHONY: setup lab test execute images bench lint clean
 
@@ -15,6 +16,8 @@ setup: $(STAMP)
 
 # Recreate the venv when it is missing or broken; reinstall when the pins or the package change.
 $(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		(echo "Convolved needs Python 3.11 or newer as $(PYTHON) (try: make PYTHON=python3.11 ...)"; exit 1)
 	@$(BIN)/python -c "" 2>/dev/null || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt

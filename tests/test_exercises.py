@@ -127,3 +127,28 @@ class TestDiagonalKernel:
         assert patterns["diagonal ╲"].trace() == 9 and patterns["diagonal ╲"].sum() == 9
         assert np.fliplr(patterns["other diagonal ╱"]).trace() == 9
         assert patterns["vertical │"][:, 4].sum() == 9 and patterns["horizontal ─"][4].sum() == 9
+
+
+class TestFeedbackOnCrashes:
+    def test_index_error_gets_the_window_hint(self):
+        def off_by_stride(signal, kernel, stride=1):
+            n_out = len(signal) - len(kernel) + 1  # forgot the stride when counting
+            return [sum(kernel[j] * signal[i * stride + j] for j in range(len(kernel)))
+                    for i in range(n_out)]
+
+        assert_wrong_with_hint(nb01.check_conv1d(off_by_stride), "IndexError", "(n_out - 1)*stride",
+                               "stride=")
+
+    def test_missing_stride_parameter_gets_the_signature_hint(self):
+        assert_wrong_with_hint(nb01.check_conv1d(lambda s, k: np.correlate(s, k, "valid")),
+                               "my_conv1d(signal, kernel, stride=1)")
+
+    def test_nan_kernel_is_wrong(self):
+        assert_wrong_with_hint(nb01.check_diagonal_kernel(np.full((3, 3), np.nan)), "nan")
+
+
+def test_reloading_a_module_registers_its_solutions_again():
+    import importlib
+
+    importlib.reload(nb01)
+    assert nb01.check_conv1d(nb01.solution_conv1d).passed

@@ -31,6 +31,14 @@ OTHER_PARAMETERS = {
         "speed_kernel_sizes": [3, 7],
         "use_reference_solutions": True,
     },
+    "02_the_conv2d_class": {
+        "seed": 3,
+        "image_name": "chelsea",
+        "image_size": 72,
+        "out_channels": 2,
+        "n_random_layers": 40,
+        "use_reference_solutions": True,
+    },
 }
 
 IMAGE_LINK = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(([^)\s]+)\)")

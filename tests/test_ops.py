@@ -151,52 +151,58 @@ def test_conv_keeps_float64():
 
 @st.composite
 def pad_cases(draw):
-    """(input, padding as the user writes it, per-dimension (before, after) pairs, mode, value)."""
-    mode = draw(st.sampled_from(sorted(TORCH_PAD_MODE)))
+    """(input, pad as the user writes it, the same as F.pad's flat tuple, mode, value)."""
+    mode = draw(st.sampled_from(["constant", *sorted(TORCH_PAD_MODE)]))
     ndim = draw(st.integers(1, 5))
     shape = draw(st.tuples(*[st.integers(1, 4)] * ndim))
-    form = draw(st.sampled_from(["int", "entries"]))
-    # an int pads the last two dimensions (or the only one); a tuple the last len(tuple)
-    padded = min(ndim, 2) if form == "int" else draw(st.integers(1, min(ndim, 3)))
-    sizes = shape[ndim - padded:]
-    # torch: reflect needs padding < size, circular padding <= size
+    shortcut = draw(st.booleans())
+    # an int pads the last two dimensions (or the only one); a tuple pads len(pad) // 2 of them
+    padded = min(ndim, 2) if shortcut else draw(st.integers(1, min(ndim, 3)))
+    sizes = shape[ndim - padded:][::-1]  # F.pad's order: last dimension first
+    # torch: reflect needs pad < size, circular pad <= size
     limit = {"reflect": min(sizes) - 1, "circular": min(sizes)}.get(mode, 3)
     amounts = st.integers(0, min(limit, 3))
-    if form == "int":
+    if shortcut:
         amount = draw(amounts)
-        padding, pairs = amount, [(amount, amount)] * padded
-    else:  # each entry an int (symmetric) or a (before, after) pair
-        entries = [draw(amounts | st.tuples(amounts, amounts)) for _ in range(padded)]
-        padding = tuple(entries)
-        pairs = [entry if isinstance(entry, tuple) else (entry, entry) for entry in entries]
-    value = draw(st.floats(-3, 3)) if mode == "zeros" else 0.0
+        pad, flat = amount, [amount] * (2 * padded)
+    else:
+        flat = [draw(amounts) for _ in range(2 * padded)]
+        pad = tuple(flat)
+    value = draw(st.floats(-3, 3)) if mode in ("constant", "zeros") else 0.0
     x = random_array(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), shape)
-    return x, padding, pairs, mode, value
+    return x, pad, flat, mode, value
 
 
-def torch_pad(x, pairs, mode, value):
+def torch_pad(x, flat, mode, value):
     """F.pad on a (1, C, *padded dims) view: torch's non-constant modes need that layout."""
-    padded = len(pairs)
+    padded = len(flat) // 2
     lead, sizes = x.shape[:x.ndim - padded], x.shape[x.ndim - padded:]
-    flat = [amount for pair in reversed(pairs) for amount in pair]  # F.pad: last dim first
-    out = F.pad(torch.from_numpy(x).reshape(1, -1, *sizes), flat, mode=TORCH_PAD_MODE[mode],
-                value=value if mode == "zeros" else None)
+    torch_mode = TORCH_PAD_MODE.get(mode, mode)
+    out = F.pad(torch.from_numpy(x).reshape(1, -1, *sizes), flat, mode=torch_mode,
+                value=value if torch_mode == "constant" else None)
     return out.reshape(*lead, *out.shape[2:]).numpy()
 
 
 @random_configs(200)
 @given(pad_cases(), st.booleans())
 def test_pad_matches_torch(case, as_tensor):
-    x, padding, pairs, mode, value = case
-    expected = torch_pad(x, pairs, mode, value)
-    assert_matches(expected, ops.pad, as_given(x, as_tensor), padding, mode, value=value)
+    x, pad, flat, mode, value = case
+    expected = torch_pad(x, flat, mode, value)
+    assert_matches(expected, ops.pad, as_given(x, as_tensor), pad, mode, value=value)
+
+
+def test_pad_takes_torch_order_last_dimension_first():
+    x = np.zeros((2, 3))
+    assert ops.pad(x, (1, 2)).shape == (2, 6)  # (left, right) of the last dimension
+    assert ops.pad(x, (0, 0, 4, 0)).shape == (6, 3)  # then (top, bottom)
+    assert ops.pad(x, (1, 2)).shape == tuple(F.pad(torch.zeros(2, 3), (1, 2)).shape)
 
 
 @pytest.mark.parametrize("mode, amount", [("reflect", 4), ("circular", 5)])
 def test_pad_refuses_what_torch_refuses(mode, amount):
     x = np.arange(16, dtype=np.float32).reshape(1, 4, 4)
     with pytest.raises(RuntimeError):
-        torch_pad(x, [(amount, amount)] * 2, mode, 0.0)
+        torch_pad(x, [amount] * 4, mode, 0.0)
     with pytest.raises(ValueError):
         ops.pad(x, amount, mode)
 

@@ -48,7 +48,9 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def execute(path: Path, refresh_timings: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
-    measured = {cell.source: cell.outputs for cell in nb.cells
+    # A timing cell keeps its outputs only while neither it nor the parameters cell changed.
+    parameters = "".join(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    measured = {(parameters, cell.source): cell.outputs for cell in nb.cells
                 if "timing" in cell.metadata.get("tags", []) and cell.get("outputs")}
     start = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
@@ -56,8 +58,12 @@ def execute(path: Path, refresh_timings: bool = False) -> float:
     seconds = time.perf_counter() - start
     if not refresh_timings:
         for cell in nb.cells:
-            if "timing" in cell.metadata.get("tags", []) and cell.source in measured:
-                cell.outputs = measured[cell.source]
+            kept = measured.get((parameters, cell.source))
+            if kept is not None and "timing" in cell.metadata.get("tags", []):
+                for output in kept:
+                    if output.output_type == "execute_result":
+                        output.execution_count = cell.execution_count
+                cell.outputs = kept
     nbformat.write(clean(nb), path)
     return seconds
 

@@ -31,7 +31,7 @@ __all__ = [
     "pad",
 ]
 
-PAD_MODES = ("zeros", "circular", "reflect", "replicate")
+PAD_MODES = ("zeros", "circular", "reflect", "replicate")  # Conv2d's padding_mode names
 _NUMPY_PAD_MODE = {"zeros": "constant", "circular": "wrap", "reflect": "reflect",
                    "replicate": "edge"}
 _LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
@@ -52,34 +52,48 @@ def _padding_pairs(padding, ndim: int, name: str = "padding") -> list[tuple[int,
     return [(p, p) for p in as_tuple(padding, name, ndim, minimum=0)]
 
 
-def pad(input, padding, mode="zeros", value=0.0):
-    """Pad the trailing spatial dimensions of an array, like a Conv layer's ``padding_mode``.
+def pad(input, pad, mode="constant", value=0.0):
+    """Pad an array, as ``torch.nn.functional.pad``.
 
-    ``padding``: an int pads the last ``min(input.ndim, 2)`` dimensions (a signal, or the H and
-    W of an image, batched or not) by that much on both sides; a tuple pads the last
-    ``len(padding)`` dimensions, each entry an int (symmetric) or a (before, after) pair.
-    ``mode``: "zeros" (the constant ``value``), "circular" (wrap around), "reflect" (mirror
-    without repeating the edge), "replicate" (repeat the edge).
+    ``pad`` is torch's flat tuple of (before, after) amounts, **last dimension first**:
+    ``(left, right)`` pads the last dimension, ``(left, right, top, bottom)`` the last two, and so
+    on. An int ``p`` is a shortcut for ``(p, p, p, p)``: p on every side of the last two
+    dimensions (of the only one for a 1-D array). ``mode``: "constant" (the ``value``; "zeros",
+    Conv2d's name for it, is accepted too), "circular" (wrap around), "reflect" (mirror without
+    repeating the edge), "replicate" (repeat the edge).
     """
     x = as_array(input, "input", (1, 2, 3, 4, 5), "a signal, image, or batch of them")
-    one_of(mode, "mode", PAD_MODES)
+    one_of(mode, "mode", ("constant", *PAD_MODES))
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"value must be a number, got {type(value).__name__} {value!r}")
-    ndim = len(padding) if isinstance(padding, (tuple, list)) else min(x.ndim, 2)
+    if isinstance(pad, (tuple, list)):
+        if not pad or len(pad) % 2:
+            raise ValueError(f"pad must have an even number of entries, (before, after) per dimension "
+                             f"starting from the last; got {tuple(pad)!r}")
+        amounts = as_tuple(pad, "pad", len(pad), minimum=0)
+    else:
+        amounts = as_tuple(pad, "pad", 2 * min(x.ndim, 2), minimum=0)
+    ndim = len(amounts) // 2
     if ndim > x.ndim:
-        raise ValueError(f"padding has {ndim} entries but input has only {x.ndim} dimensions")
-    pairs = _padding_pairs(padding, ndim)
-    sizes = x.shape[x.ndim - ndim:]
-    for axis, ((before, after), size) in enumerate(zip(pairs, sizes, strict=True)):
+        raise ValueError(f"pad covers {ndim} dimensions but input has only {x.ndim}")
+    pairs = [amounts[2 * i:2 * i + 2] for i in reversed(range(ndim))]  # back to first-dim-first
+    for (before, after), axis in zip(pairs, range(x.ndim - ndim, x.ndim), strict=True):
+        size = x.shape[axis]
         if mode == "reflect" and max(before, after) >= size:
-            raise ValueError(f'mode="reflect" needs padding < input size in dimension {axis} '
+            raise ValueError(f'mode="reflect" needs pad < input size in dimension {axis} '
                              f"(size {size}), got {(before, after)}")
         if mode == "circular" and max(before, after) > size:
-            raise ValueError(f'mode="circular" needs padding <= input size in dimension {axis} '
+            raise ValueError(f'mode="circular" needs pad <= input size in dimension {axis} '
                              f"(size {size}), got {(before, after)}")
     widths = [(0, 0)] * (x.ndim - ndim) + pairs
-    kwargs = {"constant_values": value} if mode == "zeros" else {}
-    return np.pad(x, widths, mode=_NUMPY_PAD_MODE[mode], **kwargs)
+    constant = mode in ("constant", "zeros")
+    kwargs = {"constant_values": value} if constant else {}
+    return np.pad(x, widths, mode="constant" if constant else _NUMPY_PAD_MODE[mode], **kwargs)
+
+
+def _torch_order(pairs) -> tuple[int, ...]:
+    """Per-dimension (before, after) pairs, first dimension first → F.pad's flat tuple."""
+    return tuple(amount for pair in reversed(pairs) for amount in pair)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -111,6 +125,9 @@ def _prepare_conv(input, weight, bias, stride, padding, dilation, groups, ndim: 
     strides = as_tuple(stride, "stride", ndim, minimum=1)
     dilations = as_tuple(dilation, "dilation", ndim, minimum=1)
     kernel = w.shape[2:]
+    if min(kernel) < 1 or w.shape[0] < 1:
+        raise ValueError(f"weight must have at least one output channel and a kernel of size >= 1 "
+                         f"in every dimension, got shape {w.shape}")
     if isinstance(padding, str):
         one_of(padding, "padding", ("valid", "same"))
         if padding == "same":
@@ -122,7 +139,7 @@ def _prepare_conv(input, weight, bias, stride, padding, dilation, groups, ndim: 
     else:
         pairs = _padding_pairs(padding, ndim)
     if any(before or after for before, after in pairs):
-        x = pad(x, tuple(pairs), "zeros")
+        x = pad(x, _torch_order(pairs))
     for axis in range(ndim):
         span = dilations[axis] * (kernel[axis] - 1) + 1
         if span > x.shape[2 + axis]:
@@ -329,7 +346,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     # Pad enough on the far side for ceil_mode's partial last window.
     extra_h = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - (x.shape[2] + 2 * ph))
     extra_w = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - (x.shape[3] + 2 * pw))
-    x = pad(x, ((ph, ph + extra_h), (pw, pw + extra_w)), "zeros", value=-np.inf)
+    x = pad(x, _torch_order([(ph, ph + extra_h), (pw, pw + extra_w)]), value=-np.inf)
     out = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)
     for i in range(ho):
         for j in range(wo):

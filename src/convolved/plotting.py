@@ -66,7 +66,10 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
 
 
 def image_grid(images, titles=None, ncols=None, size=2.6, suptitle=None, **draw_options):
-    """A row (or grid) of images with titles; options go to :func:`draw_image`."""
+    """A row (or grid) of images with titles; options go to :func:`draw_image`.
+
+    An option given as a list applies per image: ``symmetric=[False, True]``.
+    """
     images = list(images)
     if not images:
         raise ValueError("images must contain at least one image")
@@ -74,13 +77,15 @@ def image_grid(images, titles=None, ncols=None, size=2.6, suptitle=None, **draw_
         raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}")
     ncols = min(len(images), ncols or 4)
     nrows = math.ceil(len(images) / ncols)
-    extra = 0.35 if draw_options.get("colorbar") else 0.0
+    extra = 0.35 if np.any(draw_options.get("colorbar", False)) else 0.0
     fig = Figure(figsize=(ncols * (size + extra), nrows * size + (0.4 if suptitle else 0.1)),
                  layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for i, ax in enumerate(axes):
         if i < len(images):
-            draw_image(ax, images[i], titles[i] if titles else None, **draw_options)
+            options = {key: value[i] if isinstance(value, list) else value
+                       for key, value in draw_options.items()}
+            draw_image(ax, images[i], titles[i] if titles else None, **options)
         else:
             ax.axis("off")
     if suptitle:
@@ -105,7 +110,8 @@ def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
     ax.imshow(k, cmap=DIVERGING, vmin=-limit, vmax=limit)
     if annotate and k.size <= 49:
         for (i, j), value in np.ndenumerate(k):
-            text = f"{value:.2f}".rstrip("0").rstrip(".") if value != round(value) else f"{value:g}"
+            shown = round(float(value), 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+            text = f"{shown:g}" if shown == int(shown) else f"{shown:.2f}"
             ax.text(j, i, text, ha="center", va="center", fontsize=9,
                     color="white" if abs(value) > 0.6 * limit else "black")
     ax.set_xticks([])
@@ -131,13 +137,19 @@ def kernel_grid(weight, size=1.4, suptitle=None):
     return fig
 
 
-def plot_signals(signals: dict, title=None, size=(8.0, 2.6), xlabel="position"):
-    """1-D signals as lines with markers, one panel each, sharing the x axis."""
+def plot_signals(signals: dict, title=None, size=(8.0, 2.6), xlabel="position", offsets=None):
+    """1-D signals as lines with markers, one panel each, sharing the x axis.
+
+    ``offsets`` maps a label to a shift along x: draw a valid convolution's output at
+    (k - 1) / 2 to put each value under the centre of its window.
+    """
+    offsets = offsets or {}
     fig = Figure(figsize=(size[0], size[1] * len(signals)), layout="constrained")
     axes = fig.subplots(len(signals), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (label, values) in zip(axes, signals.items(), strict=True):
         values = np.asarray(values.detach() if hasattr(values, "detach") else values).ravel()
-        ax.plot(np.arange(len(values)), values, marker="o", markersize=3, linewidth=1.2)
+        ax.plot(np.arange(len(values)) + offsets.get(label, 0), values, marker="o", markersize=3,
+                linewidth=1.2)
         ax.axhline(0, color="0.7", linewidth=0.8)
         ax.set_ylabel(label, fontsize=9)
         ax.grid(alpha=0.3)

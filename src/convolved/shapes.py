@@ -180,7 +180,7 @@ def _layer_geometry(layer, index: int):
     if isinstance(layer, (tuple, list)):
         if not 1 <= len(layer) <= 3:
             raise ValueError(f"{name} must be (kernel_size[, stride[, dilation]]), got {layer!r}")
-        kernel, stride, dilation = (*layer, 1, 1)[:3] if len(layer) >= 2 else (layer[0], 1, 1)
+        kernel, stride, dilation = (*layer, 1, 1)[:3]  # stride and dilation default to 1
         return kernel, stride, dilation
     if not _is_torch_module(layer):
         raise TypeError(f"{name} must be a (kernel_size, stride[, dilation]) tuple, a dict or a torch "

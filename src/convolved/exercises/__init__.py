@@ -71,7 +71,10 @@ def solution(name: str):
     """Register a reference solution under ``name`` (solutions are tested like any code)."""
 
     def register(function):
-        if name in _SOLUTIONS:
+        previous = _SOLUTIONS.get(name)
+        # Re-importing a module (importlib.reload, %autoreload) registers the same function again.
+        if previous is not None and (previous.__module__, previous.__qualname__) != (
+                function.__module__, function.__qualname__):
             raise ValueError(f"solution {name!r} is registered twice")
         _SOLUTIONS[name] = function
         return function

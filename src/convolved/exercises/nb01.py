@@ -45,7 +45,18 @@ def check_conv1d(my_conv1d):
 
     cases = _conv1d_cases()
     for number, (signal, kernel, stride) in enumerate(cases):
-        result = my_conv1d(signal.copy(), kernel.copy(), stride)
+        call = (f"my_conv1d(a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
+                f"stride={stride})")
+        try:
+            result = my_conv1d(signal.copy(), kernel.copy(), stride)
+        except TypeError as error:
+            return wrong(f"{call} raised TypeError: {error}",
+                         "define the function as my_conv1d(signal, kernel, stride=1).")
+        except IndexError as error:
+            return wrong(f"{call} raised IndexError: {error}",
+                         "a window starts at i*stride and needs len(kernel) values: with n_out "
+                         "outputs the last one starts at (n_out - 1)*stride. Count the outputs with "
+                         "(len(signal) - len(kernel)) // stride + 1.")
         if result is None:
             if number == 0:
                 return not_attempted("fill in my_conv1d so that it returns the output")
@@ -71,6 +82,11 @@ def check_conv1d(my_conv1d):
                          "each window starts when stride > 1.")
     return correct(f"my_conv1d matches torch.nn.functional.conv1d on {len(cases)} cases "
                    "(random lengths, strides 1–3).")
+
+
+def conv1d_case_count() -> int:
+    """How many cases check_conv1d tries (for the notebook's text)."""
+    return len(_conv1d_cases())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -105,11 +121,13 @@ def line_responses(kernel) -> dict[str, float]:
 
 @checker("set my_kernel to a 3×3 array")
 def check_diagonal_kernel(my_kernel):
-    """The kernel must light up on ╲ lines, at least twice as much as on ╱, │ or ─; 0 on flat."""
+    """|response| to ╲ lines at least twice that to ╱, │ or ─ lines, and 0 on a flat patch."""
     kernel = np.asarray(my_kernel, dtype=float)
     if kernel.shape != (3, 3):
         return wrong(f"my_kernel has shape {kernel.shape}", "make it a 3×3 array, e.g. "
                      "np.array([[a, b, c], [d, e, f], [g, h, i]]).")
+    if not np.isfinite(kernel).all():
+        return wrong("my_kernel contains nan or inf", "use ordinary numbers for all nine entries.")
     response = line_responses(kernel)
     scale = max(float(np.abs(kernel).max()), 1e-12)
     if response["flat"] > 1e-6 * scale:

@@ -1,5 +1,5 @@
-"""Figures of notebook 01, "What a convolution computes": 1-D, 2-D and multi-channel
-convolution, and the bias.
+"""Figures of notebook 01, "Convolution in code": 1-D, 2-D and multi-channel convolution, and
+the bias.
 
 Every example uses small integers, so each sum drawn can be checked by hand.
 """
@@ -33,6 +33,7 @@ from ..diagrams import (
     tints,
     window_cells,
 )
+from ..kernels import get_kernel
 from . import figure
 
 # ----------------------------------------------------------------------------------------------
@@ -172,9 +173,9 @@ def convolution_2d_sum() -> Figure:
 
 @figure("01_convolution_2d_sliding")
 def convolution_2d_sliding() -> Figure:
-    """The kernel slides over the image: at steps 1 to 4 the 3×3 window moves one pixel right
-    and fills the next pixel of the output's top row; at step 5 it goes back to the left, one
-    row down.
+    """The kernel slides over the image: from step 1 to step 4 the 3×3 window moves one pixel
+    right at a time and fills the next pixel of the output's top row; at step 5 it goes back to
+    the left, one row down.
     """
     image, kernel = IMAGE_2D, KERNEL_2D
     out = ops.correlate(image, kernel)
@@ -349,14 +350,14 @@ def bias_feature_map() -> Figure:
     positive response while z + b keeps only the strong edges above 0.5.
     """
     image = camera()
-    kernel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
+    kernel = get_kernel("vertical edges").astype(float)  # the notebook's kernel, same sign
     b = -0.5
     z = ops.conv2d_fast(image[None], kernel[None, None])[0]
     zb = ops.conv2d_fast(image[None], kernel[None, None], bias=np.array([b]))[0]
     assert np.allclose(zb, z + b)
     relu = np.maximum
     maps = [
-        (z, "z = x \N{ASTERISK OPERATOR} k", f"mean {fmt(z.mean())}"),
+        (z, "z = conv2d(x, k)", f"mean {fmt(z.mean())}"),
         (zb, f"z + b   (b = {fmt(b)})",
          f"mean {fmt(zb.mean())}: every value moved by {fmt(b)}"),
         (relu(z, 0), "ReLU(z)", f"kept where z > 0: {np.mean(z > 0):.0%} of pixels"),
