@@ -13,43 +13,79 @@ from convolved.widgets import ConvGeometryExplorer, KernelExplorer
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def explorer():
     return KernelExplorer(image="camera", kernel="vertical edges", size=64)
 
 
-def test_default_view_is_drawn(explorer):
-    assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
+def test_default_view_is_drawn_once(explorer):
+    assert bytes(explorer.view.value).startswith(PNG_SIGNATURE)
+    assert explorer.draws == 1
     assert np.array_equal(explorer.kernel, kernels.get_kernel("vertical edges"))
 
 
-def test_a_preset_fills_the_grid_and_redraws(explorer):
-    before = explorer.image.value
+def test_a_preset_fills_the_grid_and_redraws_once(explorer):
+    before = bytes(explorer.view.value)
     explorer.preset.value = "box blur"
     assert np.allclose(explorer.kernel, 1 / 9)
-    assert explorer.image.value != before
+    assert explorer.preset.value == "box blur"
+    assert bytes(explorer.view.value) != before and explorer.draws == 2
 
 
-def test_editing_a_cell_makes_the_kernel_custom_and_redraws(explorer):
+def test_editing_a_cell_makes_the_kernel_custom_and_redraws_once(explorer):
     explorer.preset.value = "identity"
-    before = explorer.image.value
+    drawn = explorer.draws
+    before = bytes(explorer.view.value)
     explorer.cells[4].value = -1.0
     assert explorer.preset.value == "custom"
     assert explorer.kernel[1, 1] == -1.0
-    assert explorer.image.value != before
+    assert bytes(explorer.view.value) != before and explorer.draws == drawn + 1
+    # The title shows the label in force when the figure was drawn: custom, as in a fresh draw.
+    fresh = bytes(explorer.view.value)
+    explorer.refresh()
+    assert bytes(explorer.view.value) == fresh
+
+
+def test_setting_a_cell_back_to_the_preset_value_keeps_the_preset(explorer):
+    explorer.cells[0].value = -1.0  # the value it already has in "vertical edges"
+    assert explorer.preset.value == "vertical edges"
 
 
 def test_another_photo_redraws(explorer):
-    before = explorer.image.value
-    explorer.image_name.value = "coins"
-    assert explorer.image.value != before
+    before = bytes(explorer.view.value)
+    explorer.photo.value = "coins"
+    assert bytes(explorer.view.value) != before
+
+
+def test_holding_draws_once_even_when_nested(explorer):
+    drawn = explorer.draws
+    with explorer.holding():
+        explorer.photo.value = "moon"
+        with explorer.holding():
+            explorer.preset.value = "sharpen"
+        explorer.cells[0].value = 2.0
+    assert explorer.draws == drawn + 1
 
 
 def test_saved_notebooks_keep_a_png_of_the_view(explorer):
     bundle = explorer._repr_mimebundle_()
-    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
+    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.view.value)
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].startswith("Kernel explorer")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"image": "lena"}, ValueError, "image must be one of"),
+        ({"kernel": "custom"}, ValueError, "kernel must be one of"),
+        ({"size": 8}, ValueError, "size must be >= 16"),
+        ({"size": 64.0}, TypeError, "size must be an int"),
+    ],
+)
+def test_kernel_explorer_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        KernelExplorer(**kwargs)
 
 
 class TestConvGeometryExplorer:
@@ -65,20 +101,88 @@ class TestConvGeometryExplorer:
     def test_every_control_redraws(self, geometry):
         for control, value in [(geometry.position, 5), (geometry.mode, "circular"),
                                (geometry.dilation, 2), (geometry.kernel_size, 2),
-                               (geometry.padding, 0), (geometry.size, 9)]:
-            before = bytes(geometry.image.value)
+                               (geometry.padding, 0), (geometry.input_size, 9)]:
+            before = bytes(geometry.view.value)
             control.value = value
-            assert bytes(geometry.image.value) != before, control.description
+            assert bytes(geometry.view.value) != before, control.description
 
     def test_impossible_settings_show_a_message_instead_of_failing(self, geometry):
         with geometry.holding():
-            geometry.size.value, geometry.padding.value = 3, 0
+            geometry.input_size.value, geometry.padding.value = 3, 0
             geometry.kernel_size.value, geometry.dilation.value = 7, 3
-        assert bytes(geometry.image.value).startswith(PNG_SIGNATURE)
+        assert bytes(geometry.view.value).startswith(PNG_SIGNATURE)
         geometry.kernel_size.value = 3  # recovers
         assert geometry.position.max >= 0
 
     def test_reflect_padding_larger_than_the_input_is_explained(self, geometry):
         with geometry.holding():
-            geometry.size.value, geometry.padding.value, geometry.mode.value = 3, 4, "reflect"
-        assert bytes(geometry.image.value).startswith(PNG_SIGNATURE)
+            geometry.input_size.value, geometry.padding.value, geometry.mode.value = 3, 4, "reflect"
+        assert bytes(geometry.view.value).startswith(PNG_SIGNATURE)
+
+
+class TestLayerShapeExplorer:
+    @pytest.fixture()
+    def layer(self):
+        from convolved.widgets import LayerShapeExplorer
+
+        return LayerShapeExplorer()
+
+    def test_default_view_is_the_worked_example(self, layer):
+        assert layer.tensor_shapes() == ((1, 256, 256), None)
+        assert layer.settings() == {"out_channels": 1, "kernel_size": (5, 5), "stride": (1, 3),
+                                    "padding": (0, 0)}
+        assert layer.torch_shape() == (1, 1, 252, 84)
+        assert bytes(layer.view.value).startswith(PNG_SIGNATURE)
+
+    def test_every_control_redraws(self, layer):
+        for control, value in [(layer.out_channels, 8), (layer.kernel_rows, 3), (layer.kernel_cols, 7),
+                               (layer.stride_rows, 2), (layer.stride_cols, 1), (layer.padding_rows, 1),
+                               (layer.padding_cols, 3)]:
+            before = bytes(layer.view.value)
+            control.value = value
+            assert bytes(layer.view.value) != before, control.description
+        # ⌊(256 + 2 − 3) / 2⌋ + 1 = 128 rows, ⌊(256 + 6 − 7) / 1⌋ + 1 = 256 columns
+        assert layer.torch_shape() == (1, 8, 128, 256)
+
+    def test_torch_agrees_with_the_formula(self, layer):
+        from convolved.shapes import conv_output_size
+
+        for k, s, p in [((1, 11), (6, 1), (0, 6)), ((4, 2), (3, 5), (2, 1)), ((11, 11), (4, 4), (5, 0))]:
+            with layer.holding():
+                layer.kernel_rows.value, layer.kernel_cols.value = k
+                layer.stride_rows.value, layer.stride_cols.value = s
+                layer.padding_rows.value, layer.padding_cols.value = p
+            assert layer.torch_shape()[2:] == conv_output_size((256, 256), k, s, p)
+
+    def test_impossible_settings_show_a_message_instead_of_failing(self):
+        from convolved.widgets import LayerShapeExplorer
+
+        tiny = LayerShapeExplorer(input_shape=(3, 4, 6), kernel_size=7, stride=1, padding=0,
+                                  target=(2, 2, 2))
+        assert bytes(tiny.view.value).startswith(PNG_SIGNATURE)
+        message = bytes(tiny.view.value)
+        tiny.padding_rows.value = 2  # 4 + 4 ≥ 7: the rows fit now, the columns still do not
+        tiny.padding_cols.value = 1  # 6 + 2 ≥ 7: both fit
+        assert bytes(tiny.view.value) != message
+        assert tiny.torch_shape() == (1, 1, 2, 2)
+
+    def test_presets_switch_the_input_and_the_target(self):
+        from convolved.exercises import nb03
+        from convolved.widgets import LayerShapeExplorer
+
+        explorer = LayerShapeExplorer(presets=nb03.explorer_presets())
+        assert explorer.tensor_shapes() == ((1, 256, 256), (1, 252, 84))
+        before = bytes(explorer.view.value)
+        explorer.preset.value = next(name for name in explorer.presets if name.startswith("challenge 4"))
+        assert explorer.tensor_shapes() == ((3, 227, 227), (96, 55, 55))
+        assert bytes(explorer.view.value) != before
+        with explorer.holding():
+            explorer.out_channels.value = 96
+            explorer.kernel_rows.value = explorer.kernel_cols.value = 11
+            explorer.stride_rows.value = explorer.stride_cols.value = 4
+        assert explorer.torch_shape() == (1, 96, 55, 55)
+
+    def test_saved_notebooks_keep_a_png_of_the_view(self, layer):
+        bundle = layer._repr_mimebundle_()
+        assert base64.b64decode(bundle["image/png"]) == bytes(layer.view.value)
+        assert bundle["text/plain"].startswith("Layer shape explorer")

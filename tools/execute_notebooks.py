@@ -41,6 +41,11 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             output.get("data", {}).pop(WIDGET_VIEW, None)
             if output.output_type in ("display_data", "execute_result") and not output.data:
                 continue
+            previous = kept[-1] if kept else None
+            if (output.output_type == "stream" and previous is not None
+                    and previous.output_type == "stream" and previous.name == output.name):
+                previous.text += output.text  # how the kernel split a stream is timing, not content
+                continue
             kept.append(output)
         cell.outputs = kept
     return nb
