@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from convolved import exercises
-from convolved.exercises import Feedback, checker, nb01, reveal, solution_button
+from convolved.exercises import Feedback, checker, nb01, nb02, reveal, solution_button
 
 
 def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
@@ -152,3 +152,68 @@ def test_reloading_a_module_registers_its_solutions_again():
 
     importlib.reload(nb01)
     assert nb01.check_conv1d(nb01.solution_conv1d).passed
+
+
+class TestNotebook02:
+    def test_reference_solutions_pass(self):
+        assert nb02.check_output_shapes(nb02.solution_output_shapes()).passed
+        assert nb02.check_same_padding(nb02.solution_same_padding()).passed
+        assert nb02.check_parameter_count(nb02.solution_parameter_count).passed
+
+    def test_independent_answers_pass(self):
+        import torch
+
+        def by_torch(in_channels, out_channels, kernel_size, bias=True):
+            layer = torch.nn.Conv2d(in_channels, out_channels, kernel_size, bias=bias)
+            return sum(p.numel() for p in layer.parameters())
+
+        assert nb02.check_parameter_count(by_torch).passed
+        assert nb02.check_output_shapes([(1, 8, 31, 31), [4, 32, 28, 28], (1, 6, 20, 12)]).passed
+        assert nb02.check_same_padding(np.int64(4)).passed
+
+    def test_scaffolds_as_shipped_are_not_attempted(self):
+        def my_parameter_count(in_channels, out_channels, kernel_size, bias=True):
+            count = None
+            return count
+
+        assert nb02.check_output_shapes([None, None, None]).status == "not attempted"
+        assert nb02.check_same_padding(None).status == "not attempted"
+        assert nb02.check_parameter_count(my_parameter_count).status == "not attempted"
+
+    @pytest.mark.parametrize(
+        ("answer", "fragment"),
+        [
+            ([(1, 8, 32, 32), (4, 32, 28, 28), (1, 6, 20, 12)], "recompute H and W"),
+            ([(1, 3, 31, 31), (4, 32, 28, 28), (1, 6, 20, 12)], "C becomes out_channels"),
+            ([(1, 8, 31, 31), (4, 32, 28, 28)], "has 2 entries"),
+            ([(1, 8, 31, 31), None, (1, 6, 20, 12)], "layer 2"),
+            ("abc", "one (N, C, H, W) tuple per layer"),
+            (5, "one (N, C, H, W) tuple per layer"),
+            ([(1, 8, 31), None, None], "four whole numbers"),
+        ],
+        ids=["spatial-off", "channels-wrong", "too-few", "one-missing", "string", "int", "three-numbers"],
+    )
+    def test_wrong_shapes_get_a_hint(self, answer, fragment):
+        assert_wrong_with_hint(nb02.check_output_shapes(answer), fragment)
+
+    @pytest.mark.parametrize(
+        ("answer", "fragment"),
+        [(2, "becomes 36×36"), (8, "becomes 48×48"), (-1, "cannot be negative"), (4.0, "whole number"),
+         (True, "whole number"), ("4", "whole number")],
+    )
+    def test_wrong_padding_gets_a_hint(self, answer, fragment):
+        assert_wrong_with_hint(nb02.check_same_padding(answer), fragment)
+
+    @pytest.mark.parametrize(
+        ("answer", "fragment"),
+        [
+            (lambda i, o, k, bias=True: o * i * k * k, "forgot the biases"),
+            (lambda i, o, k, bias=True: o * i * 9 + o * bias, "torch allocates"),
+            (lambda i, o, k, bias=True: (o * i * k[0] * k[1] if isinstance(k, tuple) else o * i * k * k) + o,
+             "bias=False"),
+            (lambda i, o, k: o * i * k * k + o, "TypeError"),
+        ],
+        ids=["no-bias", "always-3x3", "ignores-bias-flag", "no-bias-parameter"],
+    )
+    def test_wrong_counts_get_a_hint(self, answer, fragment):
+        assert_wrong_with_hint(nb02.check_parameter_count(answer), fragment)

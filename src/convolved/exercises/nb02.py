@@ -43,6 +43,9 @@ def solution_output_shapes():
 @checker("fill my_shapes with one (N, C, H, W) tuple per layer")
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
+    if isinstance(my_shapes, str) or not isinstance(my_shapes, (list, tuple)):
+        return wrong(f"my_shapes is {my_shapes!r}", "make it a list with one (N, C, H, W) tuple per "
+                     "layer, e.g. [(1, 8, 30, 30), (...), (...)].")
     answers = list(my_shapes)
     if len(answers) != len(SHAPE_QUESTIONS):
         return wrong(f"my_shapes has {len(answers)} entries", f"give one shape for each of the "
@@ -52,6 +55,9 @@ def check_output_shapes(my_shapes):
     for number, (answer, (what, shape, kwargs)) in enumerate(zip(answers, SHAPE_QUESTIONS,
                                                                  strict=True), start=1):
         expected = _true_shape(shape, kwargs)
+        if answer is not None and (not isinstance(answer, (list, tuple)) or len(answer) != 4):
+            return wrong(f"for layer {number} you gave {answer!r}",
+                         "write each shape as a tuple of four whole numbers: (N, C, H, W).")
         if answer is None or tuple(answer) != expected:
             hint = ("N stays the batch size and C becomes out_channels; each side follows "
                     "N_out = ⌊(M + 2p − k) / s⌋ + 1, and 'same' keeps the size.")
