@@ -24,9 +24,6 @@ TORCH_PAD_MODE = {"zeros": "constant", "circular": "circular", "reflect": "refle
 TOLERANCE = {"atol": 1e-4, "rtol": 1e-4}  # float32 sums in a different order than torch's
 
 
-
-
-
 def random_array(rng, shape):
     return rng.standard_normal(shape).astype(np.float32)
 

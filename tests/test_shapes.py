@@ -37,9 +37,6 @@ MAX_POOL_MODULE = {1: nn.MaxPool1d, 2: nn.MaxPool2d}
 AVG_POOL_MODULE = {1: nn.AvgPool1d, 2: nn.AvgPool2d}
 
 
-
-
-
 def in_asked_form(shape, *args):
     """torch's per-dimension shape in the form shapes promises: a tuple if any argument was one."""
     if any(isinstance(arg, tuple) for arg in args):
