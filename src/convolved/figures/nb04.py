@@ -1,0 +1,1 @@
+"""Figures of notebook 04."""

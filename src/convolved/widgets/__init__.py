@@ -1,0 +1,81 @@
+"""Explorers: small interactive figures built from ipywidgets controls and a rendered PNG.
+
+An explorer draws a matplotlib figure into an ``ipywidgets.Image`` and redraws it whenever a
+control changes. Displayed in a notebook it is a live widget; the saved notebook also keeps a
+PNG of its current view, so it reads well where no kernel runs (GitHub, an untrusted notebook).
+
+One module per notebook (``nb01``, ...) holds that notebook's explorers, all built on
+:class:`Explorer` below; importing :mod:`convolved.widgets` makes every explorer available.
+"""
+
+from __future__ import annotations
+
+import base64
+from contextlib import contextmanager
+
+import ipywidgets as w
+from matplotlib.figure import Figure
+
+from .. import plotting
+
+__all__ = ["ConvGeometryExplorer", "Explorer", "KernelExplorer", "LayerShapeExplorer"]
+
+
+class Explorer:
+    """Base class of the explorers.
+
+    A subclass creates its controls, passes them (and optionally a layout) to ``__init__``,
+    implements ``draw() -> Figure``, and may override ``react(change)`` to keep related controls
+    consistent. Every change a learner makes runs ``react`` and then draws the figure exactly once.
+    """
+
+    title = "Explorer"
+
+    def __init__(self, controls: list[w.Widget], layout: w.Widget | None = None):
+        self.view = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.draws = 0  # how many times the figure was drawn
+        self._holding = 0
+        for control in controls:
+            control.observe(self._changed, names="value")
+        self.widget = w.VBox([layout or w.HBox(controls), self.view])
+        with self.holding():
+            self.react(None)
+
+    def draw(self) -> Figure:
+        raise NotImplementedError(f"{type(self).__name__} must define draw()")
+
+    def react(self, change) -> None:
+        """Adjust other controls after ``change`` (None at start); the figure is drawn after."""
+
+    def refresh(self) -> None:
+        """Draw the figure now, unless controls are being changed inside :meth:`holding`."""
+        if not self._holding:
+            self.draws += 1
+            self.view.value = plotting.to_png(self.draw())
+
+    @contextmanager
+    def holding(self):
+        """Change several controls inside ``with explorer.holding():``; the figure is drawn once."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+        self.refresh()
+
+    def _changed(self, change) -> None:
+        if not self._holding:  # changes made by react() or inside holding() wait for its redraw
+            with self.holding():
+                self.react(change)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["image/png"] = base64.b64encode(self.view.value).decode("ascii")
+        bundle["text/plain"] = f"{self.title} (run the cell to interact)"
+        return bundle
+
+
+# The explorers of each notebook, after the base class they build on.
+from .nb01 import KernelExplorer  # noqa: E402
+from .nb02 import ConvGeometryExplorer  # noqa: E402
+from .nb03 import LayerShapeExplorer  # noqa: E402

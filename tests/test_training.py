@@ -1,0 +1,57 @@
+"""The training helpers: they learn, they are reproducible, and they validate their input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from convolved import data, training
+
+
+def tiny_cnn():
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 10))
+
+
+def test_a_tiny_cnn_learns_the_digits():
+    images, labels = data.digits()
+    torch.manual_seed(0)
+    model = tiny_cnn()
+    before = training.accuracy(model, images[1500:], labels[1500:])
+    result = training.fit(model, images[:1500], labels[:1500], epochs=4, progress=False)
+    after = training.accuracy(model, images[1500:], labels[1500:])
+    assert after > 0.85 > before
+    assert result["losses"][-1] < result["losses"][0] and result["seconds"] > 0
+
+
+def test_the_same_seed_gives_the_same_model():
+    images, labels = data.digits()
+    weights = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        model = tiny_cnn()
+        training.fit(model, images[:300], labels[:300], epochs=2, seed=5, progress=False)
+        weights.append(torch.cat([p.flatten() for p in model.parameters()]))
+    assert torch.equal(weights[0], weights[1])
+
+
+def test_count_parameters():
+    assert training.count_parameters(nn.Conv2d(3, 4, 3)) == 4 * 3 * 9 + 4
+    frozen = nn.Linear(2, 2)
+    frozen.bias.requires_grad_(False)
+    assert training.count_parameters(frozen) == 4
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [({"epochs": 0}, ValueError, "epochs must be >= 1"),
+     ({"batch_size": 1.5}, TypeError, "batch_size must be an int")],
+)
+def test_fit_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        training.fit(tiny_cnn(), torch.zeros(4, 1, 8, 8), torch.zeros(4, dtype=torch.long), **kwargs)
+
+
+def test_fit_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="same length"):
+        training.fit(tiny_cnn(), torch.zeros(4, 1, 8, 8), torch.zeros(3, dtype=torch.long))
