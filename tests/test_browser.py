@@ -1,0 +1,200 @@
+"""The learner's experience in a real browser: JupyterLab + Chromium, every notebook, Run All.
+
+Starts JupyterLab from this venv on 127.0.0.1 with a token, in a temporary root with its own
+Jupyter config, runtime and settings folders; drives Debian's Chromium through Playwright (no
+browser download). For every notebook: open it, run all cells, wait for the kernel, assert that
+no cell failed, that the explorer widget rendered and that changing one of its controls changes
+its picture; a screenshot per notebook goes to build/screenshots/ for a person to look at.
+Without Chromium or Playwright the tests skip with the reason, except under CI=true, where
+they fail: CI must always run them (.ci/run installs Chromium).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Chromium flags for a headless run as root on a machine without a network or a GPU.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+RUN_ALL_TIMEOUT_MS = 120_000
+
+pytestmark = pytest.mark.browser
+
+
+def unavailable(reason: str):
+    """Skip with the reason; under CI=true a missing browser is a failure, not a skip."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a copy of the course; stopped by its process group at the end."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    base = tmp_path_factory.mktemp("lab")
+    course = base / "course"
+    for folder in ("notebooks", "images"):
+        shutil.copytree(ROOT / folder, course / folder)
+    settings = base / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # Render every cell (no virtual scrolling), so the test sees all outputs; no news pop-up.
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    news = base / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    port, token = free_port(), os.urandom(16).hex()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(base / "config"),
+           "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"), "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (base / "server.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)  # its kernels join its process group
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("JupyterLab did not start:\n" + (base / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield url, token
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(lab):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()  # Playwright stops the browser process it started
+
+
+def menu(page, top: str, item: str) -> None:
+    page.get_by_role("menuitem", name=top, exact=True).click()
+    page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+def run_all(page) -> None:
+    """Clear the committed outputs, Run All Cells, and wait until every code cell has run."""
+    page.locator(".jp-Notebook").wait_for()
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # the kernel is up
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+        ".every(p => !/\\d/.test(p.textContent))")
+    menu(page, "Run", "Run All Cells")
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""",
+        timeout=RUN_ALL_TIMEOUT_MS,
+    )
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+
+
+def explorer_picture(panel):
+    """The first explorer: a widget box holding controls and an image."""
+    return panel.locator(".jp-OutputArea-output .widget-vbox:has(img)").first
+
+
+def change_one_control(explorer) -> None:
+    """Pick another option in the explorer's first dropdown, or nudge its first slider."""
+    dropdown = explorer.locator("select")
+    if dropdown.count():
+        count = dropdown.first.locator("option").count()
+        current = dropdown.first.evaluate("select => select.selectedIndex")
+        dropdown.first.select_option(index=(current + 1) % count)
+        return
+    handle = explorer.locator(".noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+
+
+def shut_down_kernels(url: str, token: str) -> None:
+    """Stop the notebook's kernel through the server's API (seven idle kernels add up)."""
+    with urllib.request.urlopen(f"{url}/api/sessions?token={token}", timeout=10) as response:
+        sessions = json.load(response)
+    for session in sessions:
+        request = urllib.request.Request(f"{url}/api/sessions/{session['id']}?token={token}",
+                                         method="DELETE")
+        urllib.request.urlopen(request, timeout=10).close()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_in_jupyterlab(lab, browser, path):
+    url, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        # ?reset: a fresh workspace, so only this notebook is open
+        page.goto(f"{url}/lab/tree/notebooks/{path.name}?reset&token={token}")
+        run_all(page)
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        failed = panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        assert failed.count() == 0, failed.first.inner_text()[:2000]
+        explorer = explorer_picture(panel)
+        explorer.wait_for(timeout=30_000)
+        assert explorer.locator(".widget-slider, .widget-dropdown, .widget-text").count() > 0
+        picture = explorer.locator("img").first
+        before = picture.get_attribute("src")
+        change_one_control(explorer)
+        page.wait_for_function("([img, before]) => img.src !== before", arg=[picture.element_handle(), before],
+                               timeout=30_000)
+        explorer.scroll_into_view_if_needed()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"))
+        assert not errors, errors
+    except BaseException:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # what the page looked like, for a person
+        page.screenshot(path=str(SCREENSHOTS / f"{path.stem}-failed.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+        shut_down_kernels(url, token)
