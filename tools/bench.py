@@ -29,12 +29,13 @@ LESSON_SHAPES = [
 ]
 
 
-def run_one(path: str) -> None:
-    """Child mode: execute one notebook with papermill and print its wall time and peak RSS."""
+def run_one(path: str, output: str = os.devnull) -> None:
+    """Child mode: execute one notebook with papermill (saved to ``output``), print wall time and
+    the kernel's peak RSS as JSON. tests/test_offline.py runs this with the network cut."""
     import papermill
 
     start = time.perf_counter()
-    papermill.execute_notebook(path, os.devnull, kernel_name="python3", cwd=str(Path(path).parent),
+    papermill.execute_notebook(path, output, kernel_name="python3", cwd=str(Path(path).parent),
                                progress_bar=False)
     wall = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
@@ -91,7 +92,7 @@ def main() -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
-        run_one(sys.argv[2])
+        run_one(*sys.argv[2:4])
     else:
         # One thread everywhere, set before NumPy or torch is imported (children inherit it).
         for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
