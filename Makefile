@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # `make lab` leaves the learner's threads alone.
 test execute bench: export OMP_NUM_THREADS = 1
 
-.PHONY: setup lab test execute images bench lint clean
+.PHONY: setup lab test execute images bench lint clean binder-url
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ images: setup
 
 bench: setup
 	$(BIN)/python tools/bench.py
+
+# The mybinder.org link, derived from the git remote (no link without a GitHub remote).
+binder-url:
+	@$(PYTHON) tools/binder_url.py
 
 lint: setup
 	$(BIN)/ruff check src tests tools notebooks

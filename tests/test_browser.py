@@ -185,8 +185,8 @@ def test_notebook_runs_in_jupyterlab(lab, browser, path):
         picture = explorer.locator("img").first
         before = picture.get_attribute("src")
         change_one_control(explorer)
-        page.wait_for_function("([img, before]) => img.src !== before", arg=[picture.element_handle(), before],
-                               timeout=30_000)
+        page.wait_for_function("([img, before]) => img.src !== before",
+                               arg=[picture.element_handle(), before], timeout=30_000)
         explorer.scroll_into_view_if_needed()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"))

@@ -1,0 +1,59 @@
+"""Binder's configuration stays in step with requirements.txt, and its link is derived, not invented."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from binder_url import binder_url  # noqa: E402
+
+CPU_BUILDS = {"torch", "torchvision"}
+TEST_ONLY = {"nbval", "pytest", "pytest-xdist", "hypothesis", "ruff", "playwright"}
+CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
+
+
+def pins(path: Path) -> dict[str, str]:
+    result = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "-")):
+            name, version = line.split("==")
+            result[name.lower()] = version
+    return result
+
+
+def test_binder_installs_the_same_pins_with_cpu_torch():
+    course, binder = pins(ROOT / "requirements.txt"), pins(ROOT / "binder" / "requirements.txt")
+    assert CPU_INDEX in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    for name, version in binder.items():
+        assert name in course, f"{name} is pinned for Binder but not in requirements.txt"
+        expected = f"{course[name]}+cpu" if name in CPU_BUILDS else course[name]
+        assert version == expected, f"{name}: Binder {version}, requirements.txt {course[name]}"
+    missing = set(course) - set(binder)
+    assert missing <= TEST_ONLY, f"needed on Binder but missing there: {sorted(missing - TEST_ONLY)}"
+
+
+def test_binder_installs_the_course_package_and_python():
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    assert "pip install --no-deps -e ." in post_build
+    assert (ROOT / "binder" / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+@pytest.mark.parametrize("remote", [
+    "https://github.com/someone/convolved.git",
+    "https://github.com/someone/convolved",
+    "git@github.com:someone/convolved.git",
+    "ssh://git@github.com/someone/convolved.git",
+])
+def test_binder_url_from_a_github_remote(remote):
+    assert binder_url(remote) == "https://mybinder.org/v2/gh/someone/convolved/main?labpath=README.md"
+
+
+@pytest.mark.parametrize("remote", ["/work/main", "https://gitlab.com/someone/convolved.git", ""])
+def test_no_binder_url_for_other_remotes(remote):
+    assert binder_url(remote) is None
