@@ -58,8 +58,13 @@ def test_to_batch_layouts():
         data.to_batch(np.zeros(4))
 
 
-def test_digits():
+def test_digits_are_scikit_learns():
+    from sklearn.datasets import load_digits
+
     images, labels = data.digits()
+    bunch = load_digits()
+    assert np.array_equal(images[:, 0].numpy(), (bunch.images / 16.0).astype(np.float32))
+    assert np.array_equal(labels.numpy(), bunch.target)
     assert images.shape == (1797, 1, 8, 8) and images.dtype == torch.float32
     assert images.min() >= 0 and images.max() <= 1
     assert set(labels.tolist()) == set(range(10))

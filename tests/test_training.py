@@ -55,3 +55,55 @@ def test_fit_bad_input(kwargs, error, match):
 def test_fit_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="same length"):
         training.fit(tiny_cnn(), torch.zeros(4, 1, 8, 8), torch.zeros(3, dtype=torch.long))
+
+
+class TestFitLoader:
+    """Training from a DataLoader: it learns, repeats itself with a seeded generator, checks input."""
+
+    @staticmethod
+    def loader(images, labels, seed=0, batch_size=64, drop_last=False):
+        from torch.utils.data import DataLoader, TensorDataset
+
+        return DataLoader(TensorDataset(images, labels), batch_size=batch_size, shuffle=True,
+                          drop_last=drop_last, generator=torch.Generator().manual_seed(seed))
+
+    def test_a_tiny_cnn_learns_the_digits_from_a_loader(self):
+        images, labels = data.digits()
+        torch.manual_seed(0)
+        model = tiny_cnn()
+        result = training.fit_loader(model, self.loader(images[:1500], labels[:1500]), epochs=4,
+                                     progress=False)
+        assert training.accuracy(model, images[1500:], labels[1500:]) > 0.85
+        assert result["losses"][-1] < result["losses"][0]
+        assert (result["batches"], result["items"]) == (24, 1500) and result["seconds"] > 0
+        assert not model.training
+
+    def test_drop_last_counts_only_full_batches(self):
+        images, labels = data.digits()
+        result = training.fit_loader(tiny_cnn(), self.loader(images[:100], labels[:100], batch_size=32,
+                                                             drop_last=True), epochs=1, progress=False)
+        assert (result["batches"], result["items"]) == (3, 96)
+
+    def test_the_same_seeds_give_the_same_model(self):
+        images, labels = data.digits()
+        weights = []
+        for _ in range(2):
+            torch.manual_seed(1)
+            model = tiny_cnn()
+            training.fit_loader(model, self.loader(images[:300], labels[:300], seed=5), epochs=2,
+                                progress=False)
+            weights.append(torch.cat([p.flatten() for p in model.parameters()]))
+        assert torch.equal(weights[0], weights[1])
+
+    @pytest.mark.parametrize(
+        ("loader", "kwargs", "error", "match"),
+        [(torch.zeros(4, 1, 8, 8), {}, TypeError, "loader must be a DataLoader"),
+         (42, {}, TypeError, "loader must be a DataLoader"),
+         ([], {}, ValueError, "loader gave no batches"),
+         ([(torch.zeros(2, 1, 8, 8), torch.zeros(2, dtype=torch.long))], {"epochs": 0}, ValueError,
+          "epochs must be >= 1")],
+        ids=["tensor", "int", "empty", "zero-epochs"],
+    )
+    def test_bad_input(self, loader, kwargs, error, match):
+        with pytest.raises(error, match=match):
+            training.fit_loader(tiny_cnn(), loader, progress=False, **kwargs)

@@ -65,6 +65,9 @@ def test_holding_draws_once_even_when_nested(explorer):
             explorer.preset.value = "sharpen"
         explorer.cells[0].value = 2.0
     assert explorer.draws == drawn + 1
+    sharpen = kernels.get_kernel("sharpen")
+    assert explorer.kernel[0, 0] == 2.0 and np.array_equal(explorer.kernel.flat[1:], sharpen.flat[1:])
+    assert explorer.preset.value == "custom"
 
 
 def test_saved_notebooks_keep_a_png_of_the_view(explorer):
@@ -97,6 +100,12 @@ class TestConvGeometryExplorer:
         assert geometry.position.max == 4 * 4 - 1  # floor((7 + 2 - 3) / 2) + 1 = 4
         geometry.stride.value = 1
         assert geometry.position.max == 7 * 7 - 1
+
+    def test_the_pixel_range_follows_changes_made_while_holding(self, geometry):
+        with geometry.holding():
+            geometry.stride.value = 1
+            geometry.padding.value = 0
+        assert geometry.position.max == 5 * 5 - 1  # 7 - 3 + 1 = 5
 
     def test_every_control_redraws(self, geometry):
         for control, value in [(geometry.position, 5), (geometry.mode, "circular"),

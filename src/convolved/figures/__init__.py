@@ -139,4 +139,4 @@ def __getattr__(name: str):
 # The figures of each notebook register themselves on import; the registry above must exist
 # first, since each module imports :func:`figure` from this package. Order = build order.
 
-from . import nb01, nb02, nb04, nb05  # noqa: E402, F401
+from . import nb01, nb02, nb04, nb05, nb07  # noqa: E402, F401

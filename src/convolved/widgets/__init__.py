@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 
 from .. import plotting
 
-__all__ = ["ConvGeometryExplorer", "Explorer", "KernelExplorer", "LayerShapeExplorer"]
+__all__ = ["ConvGeometryExplorer", "DatasetExplorer", "Explorer", "KernelExplorer", "LayerShapeExplorer",
+           "PoolingExplorer", "TransformExplorer", "TransposeConvExplorer"]
 
 
 class Explorer:
@@ -45,7 +46,10 @@ class Explorer:
         raise NotImplementedError(f"{type(self).__name__} must define draw()")
 
     def react(self, change) -> None:
-        """Adjust other controls after ``change`` (None at start); the figure is drawn after."""
+        """Adjust other controls after ``change`` (None at start); the figure is drawn after.
+
+        Runs for every change, including those it makes itself: make it idempotent.
+        """
 
     def refresh(self) -> None:
         """Draw the figure now, unless controls are being changed inside :meth:`holding`."""
@@ -64,9 +68,10 @@ class Explorer:
         self.refresh()
 
     def _changed(self, change) -> None:
-        if not self._holding:  # changes made by react() or inside holding() wait for its redraw
-            with self.holding():
-                self.react(change)
+        # react() runs for every change, even one made by react() itself or inside holding();
+        # the figure is drawn once, when the outermost change is done.
+        with self.holding():
+            self.react(change)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -79,3 +84,7 @@ class Explorer:
 from .nb01 import KernelExplorer  # noqa: E402
 from .nb02 import ConvGeometryExplorer  # noqa: E402
 from .nb03 import LayerShapeExplorer  # noqa: E402
+from .nb04 import TransposeConvExplorer  # noqa: E402
+from .nb05 import PoolingExplorer  # noqa: E402
+from .nb06 import TransformExplorer  # noqa: E402
+from .nb07 import DatasetExplorer  # noqa: E402

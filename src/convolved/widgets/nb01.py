@@ -32,6 +32,7 @@ class KernelExplorer(Explorer):
                                   layout=w.Layout(width="64px")) for i in range(9)]
         grid = w.GridBox(self.cells, layout=w.Layout(grid_template_columns="repeat(3, 68px)"))
         layout = w.HBox([w.VBox([self.photo, self.preset]), grid])
+        self._loading = False
         super().__init__([self.photo, self.preset, *self.cells], layout)
 
     @property
@@ -39,11 +40,15 @@ class KernelExplorer(Explorer):
         return np.array([cell.value for cell in self.cells], dtype=np.float32).reshape(3, 3)
 
     def react(self, change) -> None:
-        if change is None:
+        if change is None or self._loading:
             return
         if change["owner"] is self.preset and change["new"] != "custom":  # load the preset
-            for cell, value in zip(self.cells, kernels.get_kernel(change["new"]).flat, strict=True):
-                cell.value = float(value)
+            self._loading = True  # the cells change one by one: not a learner's edit
+            try:
+                for cell, value in zip(self.cells, kernels.get_kernel(change["new"]).flat, strict=True):
+                    cell.value = float(value)
+            finally:
+                self._loading = False
         elif (self.preset.value != "custom" and any(change["owner"] is cell for cell in self.cells)
               and not np.allclose(self.kernel, kernels.get_kernel(self.preset.value))):
             self.preset.value = "custom"  # an edited preset is no longer that preset

@@ -1,0 +1,314 @@
+"""Exercises of notebook 04, "Transpose convolution"."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import checker, correct, not_attempted, solution, wrong
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 1: predict the output shapes of transpose convolutions
+
+#: (description, input shape, ConvTranspose2d keyword arguments) of the layers to predict.
+SHAPE_QUESTIONS = [
+    ("a 3×3 kernel, stride 1", (1, 8, 7, 7),
+     {"in_channels": 8, "out_channels": 4, "kernel_size": 3}),
+    ("a 4×4 kernel, stride 2, padding 1 (the usual 2× upsampler)", (2, 64, 16, 16),
+     {"in_channels": 64, "out_channels": 32, "kernel_size": 4, "stride": 2, "padding": 1}),
+    ("a 3×3 kernel, stride 2, padding 1, output_padding 1", (1, 16, 5, 5),
+     {"in_channels": 16, "out_channels": 1, "kernel_size": 3, "stride": 2, "padding": 1,
+      "output_padding": 1}),
+    ("a 1×5 kernel, strides (1, 3), padding (0, 1)", (1, 3, 10, 10),
+     {"in_channels": 3, "out_channels": 6, "kernel_size": (1, 5), "stride": (1, 3),
+      "padding": (0, 1)}),
+]
+
+
+def _true_shape(input_shape, layer_kwargs) -> tuple[int, ...]:
+    import torch
+    from torch import nn
+
+    layer = nn.ConvTranspose2d(**layer_kwargs)  # on the CPU: torch checks output_padding there
+    return tuple(layer(torch.zeros(input_shape)).shape)
+
+
+def shape_questions() -> str:
+    """The layers of exercise 1, one line each, as the learner reads them."""
+    lines = []
+    for number, (_, input_shape, kwargs) in enumerate(SHAPE_QUESTIONS, start=1):
+        arguments = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        lines.append(f"layer {number}: nn.ConvTranspose2d({arguments}) on input {input_shape}")
+    return "\n".join(lines)
+
+
+@solution("transpose_shapes")
+def solution_output_shapes():
+    from convolved.shapes import conv_transpose_output_size
+
+    answers = []
+    for _, (batch, _, height, width), kwargs in SHAPE_QUESTIONS:
+        size = conv_transpose_output_size((height, width), kwargs["kernel_size"],
+                                          kwargs.get("stride", 1), kwargs.get("padding", 0),
+                                          kwargs.get("output_padding", 0))
+        answers.append((batch, kwargs["out_channels"], *size))
+    return answers
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+@checker("fill my_shapes with one (N, C, H, W) tuple per layer")
+def check_output_shapes(my_shapes):
+    """Each predicted shape must equal the shape the layer produces in torch."""
+    if isinstance(my_shapes, str) or not isinstance(my_shapes, (list, tuple)):
+        return wrong(f"my_shapes is {my_shapes!r}", "make it a list with one (N, C, H, W) tuple per "
+                     f"layer, e.g. [(1, 4, 9, 9), ...], {len(SHAPE_QUESTIONS)} in all.")
+    answers = list(my_shapes)
+    if len(answers) != len(SHAPE_QUESTIONS):
+        return wrong(f"my_shapes has {len(answers)} entries", f"give one shape for each of the "
+                     f"{len(SHAPE_QUESTIONS)} layers, in order.")
+    if all(answer is None for answer in answers):
+        return not_attempted("fill my_shapes with one (N, C, H, W) tuple per layer")
+    for number, (answer, (what, shape, kwargs)) in enumerate(
+            zip(answers, SHAPE_QUESTIONS, strict=True), start=1):
+        expected = _true_shape(shape, kwargs)
+        if answer is None:
+            return wrong(f"layer {number} ({what}) has no answer yet",
+                         "replace its None with a tuple (N, C, H, W).")
+        if (not isinstance(answer, (list, tuple)) or len(answer) != 4
+                or not all(_is_whole(v) for v in answer)):
+            return wrong(f"for layer {number} you gave {answer!r}",
+                         "write each shape as a tuple of four whole numbers: (N, C, H, W).")
+        answer = tuple(int(v) for v in answer)
+        if answer == expected:
+            continue
+        hint = ("N stays the batch size and C becomes out_channels (the second argument of "
+                "ConvTranspose2d); each side follows N_out = s(M − 1) + k − 2p + output_padding.")
+        if answer[:2] == expected[:2]:
+            spatial = _guess_spatial(answer[2:], shape[2:], kwargs)
+            hint = spatial or ("the batch and channels are right; recompute H and W with "
+                               "s(M − 1) + k − 2p + output_padding, one dimension at a time.")
+        elif answer[1] == kwargs["in_channels"] and answer[1] != kwargs["out_channels"]:
+            hint = ("C is the number of output channels: ConvTranspose2d(in_channels, out_channels, "
+                    "...) makes out_channels maps, like Conv2d.")
+        return wrong(f"layer {number} ({what}) on input {shape} gives {expected}, "
+                     f"you said {answer}", hint)
+    return correct(f"all {len(answers)} shapes match what torch produces.")
+
+
+def _guess_spatial(answer, sizes, kwargs) -> str | None:
+    """A specific hint when the spatial answer matches a typical slip."""
+    from convolved.shapes import conv_output_size
+
+    def pair(value):
+        return tuple(value) if isinstance(value, tuple) else (value, value)
+
+    k, s, p = pair(kwargs["kernel_size"]), pair(kwargs.get("stride", 1)), pair(kwargs.get("padding", 0))
+    op = pair(kwargs.get("output_padding", 0))
+    slips = {
+        "that is the size of a forward Conv2d with these settings: a transpose convolution "
+        "enlarges, N = s(M − 1) + k − 2p + output_padding.":
+            [conv_output_size(m, kk, ss, pp) if m + 2 * pp >= kk else None
+             for m, kk, ss, pp in zip(sizes, k, s, p, strict=True)],
+        "padding crops the output of a transpose convolution: subtract 2p, do not add it.":
+            [ss * (m - 1) + kk + 2 * pp + o for m, kk, ss, pp, o in zip(sizes, k, s, p, op, strict=True)],
+        "the stride multiplies M − 1, not M: the last kernel copy starts at s(M − 1).":
+            [ss * m + kk - 2 * pp + o for m, kk, ss, pp, o in zip(sizes, k, s, p, op, strict=True)],
+        "output_padding adds its rows and columns once, on one side: + output_padding.":
+            [ss * (m - 1) + kk - 2 * pp for m, kk, ss, pp in zip(sizes, k, s, p, strict=True)],
+    }
+    for hint, guess in slips.items():
+        if list(answer) == guess:
+            return hint
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 2: an exact 2× upsampler without a checkerboard
+
+UPSAMPLE_IN, UPSAMPLE_OUT = 16, 32
+_UPSAMPLE_KEYS = ("kernel_size", "stride", "padding", "output_padding")
+
+
+@solution("upsampler")
+def solution_upsampler():
+    # s(M − 1) + k − 2p = 2·15 + 4 − 2 = 32, and the stride 2 divides the kernel size 4.
+    return {"kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 0}
+
+
+def _layer_settings(answer) -> dict:
+    """A dict of ConvTranspose2d arguments, or a ConvTranspose2d layer → its square settings."""
+    from torch import nn
+
+    if isinstance(answer, nn.ConvTranspose2d):
+        return {"kernel_size": answer.kernel_size, "stride": answer.stride,
+                "padding": answer.padding, "output_padding": answer.output_padding,
+                "dilation": answer.dilation, "in_channels": answer.in_channels}
+    if not isinstance(answer, dict):
+        raise TypeError("expected a dict or an nn.ConvTranspose2d")
+    return dict(answer)
+
+
+@checker("fill in my_upsampler's kernel_size, stride and padding")
+def check_upsampler(my_upsampler):
+    """A ConvTranspose2d that turns 16×16 into exactly 32×32, with even kernel coverage."""
+    import torch
+    from torch import nn
+
+    try:
+        settings = _layer_settings(my_upsampler)
+    except TypeError:
+        return wrong(f"my_upsampler is {my_upsampler!r}",
+                     "give a dict like {'kernel_size': ..., 'stride': ..., 'padding': ...} or an "
+                     "nn.ConvTranspose2d(1, 1, ...).")
+    if isinstance(my_upsampler, dict):
+        unknown = sorted(set(settings) - set(_UPSAMPLE_KEYS))
+        if unknown:
+            return wrong(f"my_upsampler has the unexpected key(s) {unknown}",
+                         f"use only {', '.join(_UPSAMPLE_KEYS)} (output_padding may be left out).")
+        if all(settings.get(key) is None for key in _UPSAMPLE_KEYS[:3]):
+            return not_attempted("fill in my_upsampler's kernel_size, stride and padding")
+        if settings.get("output_padding") is None:
+            settings["output_padding"] = 0
+        missing = [key for key in _UPSAMPLE_KEYS if settings.get(key) is None]
+        if missing:
+            return wrong(f"{' and '.join(missing)} still None", "give every setting a whole number.")
+        for key in _UPSAMPLE_KEYS:
+            value = settings[key]
+            values = value if isinstance(value, tuple) and len(value) == 2 else (value,)
+            if not all(_is_whole(v) for v in values):
+                return wrong(f"{key} is {value!r}", "use whole numbers (or (rows, columns) pairs).")
+            smallest = 1 if key in ("kernel_size", "stride") else 0
+            if min(values) < smallest:
+                return wrong(f"{key} is {value!r}", f"{key} must be at least {smallest}.")
+        layer = nn.ConvTranspose2d(1, 1, settings["kernel_size"], stride=settings["stride"],
+                                   padding=settings["padding"],
+                                   output_padding=settings["output_padding"])
+    else:
+        layer = my_upsampler
+        if settings["in_channels"] != 1:
+            return wrong(f"your layer expects {settings['in_channels']} input channels",
+                         "build it as nn.ConvTranspose2d(1, 1, ...): one channel in, one out.")
+    try:
+        with torch.no_grad():
+            size = tuple(layer(torch.zeros(1, layer.in_channels, UPSAMPLE_IN, UPSAMPLE_IN)).shape[2:])
+    except RuntimeError as error:
+        first_line = str(error).splitlines()[0]
+        return wrong(f"torch refuses this layer: {first_line}",
+                     "output_padding must be smaller than the stride, and padding may not crop "
+                     "the whole output.")
+    ks, ss = layer.kernel_size, layer.stride
+    description = (f"kernel {_pair_text(ks)}, stride {_pair_text(ss)}, padding "
+                   f"{_pair_text(layer.padding)}, output_padding {_pair_text(layer.output_padding)}")
+    if size != (UPSAMPLE_OUT, UPSAMPLE_OUT):
+        k, s, p, op = ks[0], ss[0], layer.padding[0], layer.output_padding[0]
+        return wrong(f"with {description} the 16×16 input becomes {size[0]}×{size[1]}",
+                     f"N = s(M − 1) + k − 2p + output_padding = {s}·15 + {k} − {2 * p} + {op} = "
+                     f"{s * 15 + k - 2 * p + op} for the rows; you need 32. Start from stride 2.")
+    if layer.dilation != (1, 1):
+        return wrong(f"your layer has dilation {_pair_text(layer.dilation)}",
+                     "leave dilation at 1 for this exercise.")
+    uneven = [axis for axis, (k, s) in zip(("rows", "columns"), zip(ks, ss, strict=True),
+                                            strict=True) if k % s]
+    if uneven:
+        return wrong(f"{description} gives 32×32, but with a checkerboard: along the {uneven[0]} the "
+                     f"kernel size is not a multiple of the stride, so some output pixels get more "
+                     f"kernel copies than their neighbours",
+                     "choose a kernel size the stride divides (e.g. stride 2 with an even kernel) "
+                     "and adjust the padding.")
+    return correct(f"{description}: 16×16 → 32×32, and the stride divides the kernel, so every "
+                   "interior pixel gets the same number of kernel copies: no checkerboard.")
+
+
+def _pair_text(value) -> str:
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    return str(value[0]) if value[0] == value[1] else f"{value}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 3: the scatter loop of a 1-D transpose convolution
+
+
+@solution("conv_transpose1d")
+def solution_conv_transpose1d(signal, kernel, stride=1, padding=0):
+    # Every input value stamps a scaled copy of the kernel, copies `stride` apart; then crop.
+    k = len(kernel)
+    canvas = np.zeros(stride * (len(signal) - 1) + k)
+    for i in range(len(signal)):
+        canvas[i * stride:i * stride + k] += signal[i] * kernel
+    return canvas[padding:len(canvas) - padding]
+
+
+def _transpose1d_cases(count=40, seed=4):
+    """Random (signal, kernel, stride, padding) cases, the first one small and readable."""
+    rng = np.random.default_rng(seed)
+    cases = [(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, -1.0]), 1, 0),
+             (np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0]), 2, 0)]
+    for _ in range(count):
+        k, s = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+        m = int(rng.integers(1, 10))
+        n_full = s * (m - 1) + k
+        p = int(rng.integers(0, (n_full - 1) // 2 + 1))  # keep at least one output value
+        cases.append((rng.standard_normal(m), rng.standard_normal(k), s, p))
+    return cases
+
+
+def _transpose1d_torch(signal, kernel, stride, padding):
+    import torch
+    import torch.nn.functional as F
+
+    return F.conv_transpose1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
+                              stride=stride, padding=padding)[0, 0].numpy()
+
+
+def _fmt(values) -> list:
+    return (np.round(np.asarray(values, dtype=float), 2) + 0.0).tolist()
+
+
+@checker("write the loop in my_conv_transpose1d so that it returns the output")
+def check_conv_transpose1d(my_conv_transpose1d):
+    """Compare ``my_conv_transpose1d(signal, kernel, stride, padding)`` with ``F.conv_transpose1d``."""
+    cases = _transpose1d_cases()
+    for number, (signal, kernel, stride, padding) in enumerate(cases):
+        small = len(signal) <= 4
+        case = (f"signal={_fmt(signal)}, kernel={_fmt(kernel)}, stride={stride}, padding={padding}"
+                if small else f"a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
+                f"stride={stride}, padding={padding}")
+        try:
+            result = my_conv_transpose1d(signal.copy(), kernel.copy(), stride, padding)
+        except TypeError as error:
+            return wrong(f"my_conv_transpose1d({case}) raised TypeError: {error}",
+                         "define it as my_conv_transpose1d(signal, kernel, stride=1, padding=0).")
+        except (IndexError, ValueError) as error:
+            return wrong(f"my_conv_transpose1d({case}) raised {type(error).__name__}: {error}",
+                         "make the canvas long enough for the last copy: it starts at "
+                         "stride·(len(signal) − 1) and is len(kernel) long.")
+        if result is None:
+            if number == 0:
+                return not_attempted("fill in my_conv_transpose1d so that it returns the output")
+            return wrong("my_conv_transpose1d returned None", "end the function with `return ...`.")
+        got = np.asarray(result, dtype=float).ravel()
+        expected = _transpose1d_torch(signal, kernel, stride, padding)
+        if got.shape != expected.shape:
+            hint = ("the output has stride·(len(signal) − 1) + len(kernel) − 2·padding values: "
+                    "build the full canvas, then crop `padding` values from each end.")
+            full = stride * (len(signal) - 1) + len(kernel)
+            if padding and len(got) == full:
+                hint = "you kept the padding: crop `padding` values from each end of the canvas."
+            elif len(got) == (len(signal) - len(kernel)) // stride + 1:
+                hint = ("that is the length of a forward convolution; a transpose convolution "
+                        "scatters, and its output is longer than its input.")
+            return wrong(f"for {case} torch gives {len(expected)} values, yours gives {len(got)}", hint)
+        if not np.allclose(got, expected, atol=1e-6):
+            flipped = _transpose1d_torch(signal, kernel[::-1].copy(), stride, padding)
+            if np.allclose(got, flipped, atol=1e-6) and not np.allclose(kernel, kernel[::-1]):
+                return wrong(f"for {case} you placed the kernel flipped",
+                             "copy the kernel as it is: canvas[i·stride + j] += signal[i]·kernel[j].")
+            return wrong(f"for {case} torch gives {_fmt(expected)}, yours gives {_fmt(got)}",
+                         "canvas[i·stride + j] += signal[i]·kernel[j] for every i and j (add, do not "
+                         "overwrite: copies overlap), then crop `padding` from each end.")
+    return correct(f"my_conv_transpose1d matches torch.nn.functional.conv_transpose1d on {len(cases)} "
+                   "cases (random lengths, strides 1–3, paddings).")

@@ -1,0 +1,257 @@
+"""Exercises of notebook 05, "Max and mean pooling"."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import checker, correct, not_attempted, solution, wrong
+
+__all__ = [
+    "POOL_QUESTIONS",
+    "RECEPTIVE_FIELD_STACK",
+    "check_max_pool_loops",
+    "check_pooled_shapes",
+    "check_receptive_field",
+    "max_pool_case_count",
+    "pool_layer",
+    "receptive_field_stack",
+    "solution_max_pool_loops",
+    "solution_pooled_shapes",
+    "solution_receptive_field",
+]
+
+
+def _round(values) -> list:
+    return np.round(np.asarray(values, dtype=float), 2).tolist()
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 1: predict pooled shapes
+
+#: (description, input shape, "max" or "mean", pooling keyword arguments).
+POOL_QUESTIONS = [
+    ("2×2 max pooling, the default stride (= the window)", (1, 8, 32, 32), "max", {"kernel_size": 2}),
+    ("overlapping 3×3 max pooling with stride 2, as in AlexNet", (1, 96, 55, 55), "max",
+     {"kernel_size": 3, "stride": 2}),
+    ("3×3 max pooling, stride 2, padding 1, as at the start of ResNet", (2, 64, 112, 112), "max",
+     {"kernel_size": 3, "stride": 2, "padding": 1}),
+    ("2×2 mean pooling with ceil_mode=True on an odd size", (4, 16, 7, 7), "mean",
+     {"kernel_size": 2, "ceil_mode": True}),
+]
+
+
+def pool_layer(mode: str, kwargs: dict):
+    """The torch layer of a question: ``nn.MaxPool2d`` or ``nn.AvgPool2d`` with ``kwargs``."""
+    from torch import nn
+
+    return (nn.MaxPool2d if mode == "max" else nn.AvgPool2d)(**kwargs)
+
+
+def _true_shape(input_shape, mode, kwargs) -> tuple[int, ...]:
+    import torch
+
+    return tuple(pool_layer(mode, kwargs)(torch.zeros(input_shape)).shape)
+
+
+@solution("pooled_shapes")
+def solution_pooled_shapes():
+    from convolved.shapes import pool_output_size
+
+    answers = []
+    for _, (batch, channels, height, width), _, kwargs in POOL_QUESTIONS:
+        # Pooling works on each channel separately: N and C stay, H and W follow the formula.
+        size = pool_output_size((height, width), kwargs["kernel_size"], kwargs.get("stride"),
+                                kwargs.get("padding", 0), ceil_mode=kwargs.get("ceil_mode", False))
+        answers.append((batch, channels, *size))
+    return answers
+
+
+@checker("fill my_pooled_shapes with one (N, C, H, W) tuple per layer")
+def check_pooled_shapes(my_pooled_shapes):
+    """Each predicted shape must equal the shape the pooling layer produces in torch."""
+    if isinstance(my_pooled_shapes, str) or not isinstance(my_pooled_shapes, (list, tuple)):
+        return wrong(f"my_pooled_shapes is {my_pooled_shapes!r}",
+                     "make it a list with one (N, C, H, W) tuple per layer, e.g. [(1, 8, 16, 16), ...].")
+    answers = list(my_pooled_shapes)
+    if len(answers) != len(POOL_QUESTIONS):
+        return wrong(f"my_pooled_shapes has {len(answers)} entries",
+                     f"give one shape for each of the {len(POOL_QUESTIONS)} layers, in order.")
+    if all(answer is None for answer in answers):
+        return not_attempted("fill my_pooled_shapes with one (N, C, H, W) tuple per layer")
+    for number, (answer, (what, shape, mode, kwargs)) in enumerate(
+            zip(answers, POOL_QUESTIONS, strict=True), start=1):
+        expected = _true_shape(shape, mode, kwargs)
+        if answer is not None and (not isinstance(answer, (list, tuple)) or len(answer) != 4):
+            return wrong(f"for layer {number} you gave {answer!r}",
+                         "write each shape as a tuple of four whole numbers: (N, C, H, W).")
+        if answer is None or tuple(answer) != expected:
+            hint = ("pooling keeps N and C (each channel is pooled on its own); H and W follow "
+                    "N_out = ⌊(M + 2p − k) / s⌋ + 1, with s = k when no stride is given.")
+            if answer is not None and tuple(answer)[:2] == expected[:2]:
+                hint = "N and C are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
+                if kwargs.get("ceil_mode"):
+                    hint = ("ceil_mode=True rounds the division up instead of down: a last, partial "
+                            "window still counts (unless it would start in the padding).")
+            elif answer is not None and tuple(answer)[1] != expected[1]:
+                hint = "pooling never changes the number of channels: each channel is pooled on its own."
+            return wrong(f"layer {number} ({what}) on input {shape} gives {expected}, you said {answer}",
+                         hint)
+    return correct(f"all {len(answers)} shapes match what torch produces.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 2: the receptive field of a stack
+
+#: (kind, kernel_size, stride, dilation) of each layer of the stack whose receptive field to find.
+RECEPTIVE_FIELD_STACK = [
+    ("conv", 5, 1, 1),
+    ("max pool", 2, 2, 1),
+    ("conv", 3, 1, 1),
+    ("conv", 3, 1, 2),
+    ("max pool", 3, 2, 1),
+]
+
+
+def receptive_field_stack():
+    """The stack of :data:`RECEPTIVE_FIELD_STACK` as an ``nn.Sequential`` (channels 3 → 16 → 32)."""
+    from torch import nn
+
+    layers, channels = [], 3
+    for kind, kernel, stride, dilation in RECEPTIVE_FIELD_STACK:
+        if kind == "conv":
+            out = 16 if channels == 3 else 32
+            layers += [nn.Conv2d(channels, out, kernel, stride=stride, dilation=dilation), nn.ReLU()]
+            channels = out
+        else:
+            layers.append(nn.MaxPool2d(kernel, stride=stride))
+    return nn.Sequential(*layers)
+
+
+def _fields(stack, use_jump=True, use_dilation=True) -> list[int]:
+    """Receptive field after each layer, optionally with one of the two usual slips."""
+    size, jump, fields = 1, 1, []
+    for _, kernel, stride, dilation in stack:
+        span = (dilation if use_dilation else 1) * (kernel - 1) + 1
+        size += (span - 1) * (jump if use_jump else 1)
+        jump *= stride
+        fields.append(size)
+    return fields
+
+
+@solution("stack_receptive_field")
+def solution_receptive_field():
+    # r grows by (d·(k − 1) + 1 − 1)·j at each layer, and the jump j is multiplied by the stride.
+    size, jump = 1, 1
+    for _, kernel, stride, dilation in RECEPTIVE_FIELD_STACK:
+        size += dilation * (kernel - 1) * jump
+        jump *= stride
+    return size
+
+
+@checker("set my_receptive_field to an int")
+def check_receptive_field(my_receptive_field):
+    """The answer must equal the receptive field of :data:`RECEPTIVE_FIELD_STACK`."""
+    from ..shapes import receptive_field
+
+    if isinstance(my_receptive_field, bool) or not isinstance(my_receptive_field, numbers.Integral):
+        return wrong(f"my_receptive_field is {my_receptive_field!r}",
+                     "give the side of the square one output unit sees, in input pixels, as an int.")
+    expected = receptive_field([(k, s, d) for _, k, s, d in RECEPTIVE_FIELD_STACK]).size
+    answer = int(my_receptive_field)
+    if answer == expected:
+        return correct(f"one unit of the last layer sees {expected}×{expected} input pixels.")
+    if answer == _fields(RECEPTIVE_FIELD_STACK, use_jump=False)[-1]:
+        hint = ("you added k − 1 for each layer, as if every layer read the input directly. After a "
+                "stride-2 layer, neighbouring units are 2 input pixels apart (the jump j), so the "
+                "next layer adds (k − 1)·j.")
+    elif answer == _fields(RECEPTIVE_FIELD_STACK, use_dilation=False)[-1]:
+        hint = ("you treated the dilated 3×3 kernel as plain 3×3: with dilation 2 it spans "
+                "d·(k − 1) + 1 = 5 pixels.")
+    elif answer < 1:
+        hint = "a receptive field is at least 1: one output unit sees at least one input pixel."
+    else:
+        hint = ("go layer by layer from r = 1, j = 1: r grows by (d·(k − 1) + 1 − 1)·j, then j is "
+                f"multiplied by the layer's stride. After the first layer, r = "
+                f"{_fields(RECEPTIVE_FIELD_STACK)[0]} and j = 1.")
+    return wrong(f"{answer} is not the receptive field of the stack", hint)
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 3: max pooling written with loops
+
+
+@solution("max_pool_loops")
+def solution_max_pool_loops(image, kernel_size, stride):
+    n_rows = (image.shape[0] - kernel_size) // stride + 1
+    n_cols = (image.shape[1] - kernel_size) // stride + 1
+    output = np.zeros((n_rows, n_cols))
+    for i in range(n_rows):
+        for j in range(n_cols):
+            top, left = i * stride, j * stride
+            output[i, j] = image[top:top + kernel_size, left:left + kernel_size].max()
+    return output
+
+
+def _max_pool_cases(count=30, seed=5):
+    """Random (image, kernel_size, stride) triples: rectangular images, overlapping and gapped windows."""
+    rng = np.random.default_rng(seed)
+    cases = [(np.arange(16.0).reshape(4, 4) % 7, 2, 2)]  # a readable first case
+    for _ in range(count):
+        k = int(rng.integers(1, 5))
+        rows, cols = (int(v) for v in rng.integers(k, k + 10, size=2))
+        cases.append((rng.standard_normal((rows, cols)), k, int(rng.integers(1, 4))))
+    return cases
+
+
+def max_pool_case_count() -> int:
+    """How many cases :func:`check_max_pool_loops` tries (for the notebook's text)."""
+    return len(_max_pool_cases())
+
+
+@checker("write the loops in my_max_pool2d so that it returns the output")
+def check_max_pool_loops(my_max_pool2d):
+    """Compare ``my_max_pool2d(image, kernel_size, stride)`` with ``F.max_pool2d``."""
+    import torch
+    import torch.nn.functional as F
+
+    cases = _max_pool_cases()
+    for number, (image, k, s) in enumerate(cases):
+        call = f"my_max_pool2d(a {image.shape[0]}×{image.shape[1]} image, kernel_size={k}, stride={s})"
+        try:
+            result = my_max_pool2d(image.copy(), k, s)
+        except TypeError as error:
+            return wrong(f"{call} raised TypeError: {error}",
+                         "define the function as my_max_pool2d(image, kernel_size, stride).")
+        except IndexError as error:
+            return wrong(f"{call} raised IndexError: {error}",
+                         "count the windows that fit: (size − kernel_size) // stride + 1 per axis; "
+                         "window (i, j) starts at row i·stride, column j·stride.")
+        if result is None:
+            if number == 0:
+                return not_attempted("fill in my_max_pool2d so that it returns the output")
+            return wrong("my_max_pool2d returned None", "end the function with `return output`.")
+        got = np.asarray(result, dtype=float)
+        tensor = torch.tensor(image)[None, None]
+        expected = F.max_pool2d(tensor, k, s)[0, 0].numpy()
+        case = (f"image={_round(image)}, kernel_size={k}, stride={s}" if image.size <= 16 else
+                f"a {image.shape[0]}×{image.shape[1]} image, kernel_size={k}, stride={s}")
+        if got.shape != expected.shape:
+            hint = ("a window of kernel_size pixels must fit inside the image: "
+                    "(size − kernel_size) // stride + 1 windows per axis.")
+            if got.shape == expected.shape[::-1]:
+                hint = "rows and columns are swapped: the output has one row per window row."
+            return wrong(f"for {case} torch gives shape {expected.shape}, yours {got.shape}", hint)
+        if not np.allclose(got, expected, atol=1e-9):
+            mean = F.avg_pool2d(tensor, k, s)[0, 0].numpy()
+            if np.allclose(got, mean, atol=1e-9):
+                return wrong(f"for {case} you computed the mean of each window",
+                             "max pooling keeps the largest value of each window: use .max().")
+            hint = ("output[i, j] is the maximum of image[i·stride : i·stride + kernel_size, "
+                    "j·stride : j·stride + kernel_size].")
+            shown = f"torch gives {_round(expected)}, yours gives {_round(got)}" if got.size <= 9 else \
+                "some values differ from torch's"
+            return wrong(f"for {case} {shown}", hint)
+    return correct(f"my_max_pool2d matches torch.nn.functional.max_pool2d on {len(cases)} cases "
+                   "(rectangular images, windows 1–4, strides 1–3).")

@@ -1,0 +1,105 @@
+"""convolved.transpose: the convolution matrix, kernel coverage, the bilinear kernel, text layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from configs import random_configs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from convolved import ops, transpose
+
+
+@st.composite
+def matrix_cases(draw):
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    ph, pw = draw(st.integers(0, kh - 1)), draw(st.integers(0, kw - 1))
+    height, width = draw(st.integers(max(1, kh - 2 * ph), 7)), draw(st.integers(max(1, kw - 2 * pw), 7))
+    seed = draw(st.integers(0, 2**16))
+    return (kh, kw), (sh, sw), (ph, pw), (height, width), seed
+
+
+@random_configs(60)
+@given(matrix_cases())
+def test_the_matrix_is_the_convolution_and_its_transpose_the_transpose_convolution(case):
+    (kh, kw), stride, padding, (height, width), seed = case
+    rng = np.random.default_rng(seed)
+    kernel = rng.standard_normal((kh, kw))
+    x = rng.standard_normal((height, width))
+    C = transpose.convolution_matrix(kernel, (height, width), stride, padding)
+    tk = torch.tensor(kernel)[None, None]
+    y = F.conv2d(torch.tensor(x)[None, None], tk, stride=stride, padding=padding)[0, 0].numpy()
+    assert C.shape == (y.size, x.size)
+    assert np.allclose(C @ x.ravel(), y.ravel())
+    # Cᵀ is the transpose convolution; output_padding gives back what the strided conv rounded off.
+    g = rng.standard_normal(y.shape)
+    out_h = (y.shape[0] - 1) * stride[0] - 2 * padding[0] + kh
+    out_w = (y.shape[1] - 1) * stride[1] - 2 * padding[1] + kw
+    output_padding = (height - out_h, width - out_w)
+    back = F.conv_transpose2d(torch.tensor(g)[None, None], tk, stride=stride, padding=padding,
+                              output_padding=output_padding)[0, 0].numpy()
+    assert np.allclose((C.T @ g.ravel()).reshape(height, width), back)
+
+
+def test_the_matrix_built_from_impulses():
+    kernel = np.arange(1.0, 10.0).reshape(3, 3)
+    impulses = torch.eye(25, dtype=torch.float64).reshape(25, 1, 5, 5)
+    responses = F.conv2d(impulses, torch.tensor(kernel)[None, None], stride=2, padding=1)
+    assert np.array_equal(transpose.convolution_matrix(kernel, (5, 5), stride=2, padding=1),
+                          responses.reshape(25, -1).T.numpy())
+
+
+@pytest.mark.parametrize(("size", "k", "s", "p", "op"),
+                         [(6, 3, 2, 0, 0), (6, 4, 2, 1, 0), (5, 3, 2, 1, 1), (4, 5, 3, 2, 2), (3, 1, 1, 0, 0),
+                          (4, 2, 3, 0, 2)])
+def test_coverage_counts_the_copies(size, k, s, p, op):
+    ones = np.ones((1, 1, 1, size))
+    counted = ops.conv_transpose2d(ones, np.ones((1, 1, 1, k)), stride=(1, s), padding=(0, p),
+                                   output_padding=(0, op))[0, 0, 0]
+    assert np.array_equal(transpose.coverage(size, k, s, p, op), counted)
+    assert np.array_equal(transpose.coverage((size, size), k, s, p, op), np.outer(counted, counted))
+
+
+def test_even_coverage_exactly_when_the_stride_divides_the_kernel():
+    for k in range(1, 7):
+        for s in range(1, 4):
+            interior = transpose.coverage(12, k, s)[k:-k]
+            assert (interior.min() == interior.max()) == (k % s == 0), (k, s)
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_bilinear_kernel_is_interpolation_inside_the_border(factor):
+    image = torch.rand(1, 1, 9, 7, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    kernel = torch.tensor(transpose.bilinear_kernel(factor))[None, None]
+    up = F.conv_transpose2d(image, kernel, stride=factor, padding=factor // 2)
+    reference = F.interpolate(image, scale_factor=factor, mode="bilinear", align_corners=False)
+    assert up.shape == reference.shape
+    b = factor // 2
+    assert torch.allclose(up[..., b:-b, b:-b], reference[..., b:-b, b:-b])
+
+
+def test_side_by_side_aligns_blocks():
+    text = transpose.side_by_side([np.array([[1, -0.0], [2, 3]]), np.full((3, 1), 10.0)], ["a", "bb"])
+    assert text.splitlines() == ["a      bb", "1 0    10", "2 3    10", "       10"]
+    with pytest.raises(ValueError, match="one entry per array"):
+        transpose.side_by_side([np.zeros(2)], ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: transpose.convolution_matrix(np.ones(3), (4, 4)), ValueError, "kernel"),
+        (lambda: transpose.convolution_matrix(np.ones((5, 5)), (3, 3)), ValueError, "kernel_size too large"),
+        (lambda: transpose.convolution_matrix(np.ones((3, 3)), (4, 4), stride=0), ValueError, "stride"),
+        (lambda: transpose.coverage(5, 3, 2, output_padding=2), ValueError, "output_padding"),
+        (lambda: transpose.bilinear_kernel(0), ValueError, "factor"),
+        (lambda: transpose.bilinear_kernel(2.0), TypeError, "factor"),
+    ],
+)
+def test_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
