@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -40,6 +41,11 @@ def test_binder_installs_the_same_pins_with_cpu_torch():
 def test_binder_installs_the_course_package_and_python():
     post_build = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install --no-deps -e ." in post_build
+    assert "cp binder/overrides.json" in post_build and "share/jupyter/lab/settings" in post_build
+    overrides = json.loads((ROOT / "binder" / "overrides.json").read_text())
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers == {"markdown": "Markdown Preview"}  # the README opens rendered
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["kernelShutdown"] is True
     assert (ROOT / "binder" / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
 

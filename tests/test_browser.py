@@ -75,19 +75,14 @@ def lab(tmp_path_factory):
     if os.geteuid() == 0:
         command.append("--allow-root")
     log = (base / "server.log").open("w")
+    # Its own process group, stopped by PID below; the server shuts its kernels down as it stops
+    # (and each test already stops its notebook's kernel through the API).
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)  # its kernels join its process group
+                              start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("JupyterLab did not start:\n" + (base / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
+        wait_for_url(f"{url}/api/status?token={token}", server, "JupyterLab (see its log in "
+                     f"{base / 'server.log'})")
         yield url, token
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -99,19 +94,43 @@ def lab(tmp_path_factory):
         log.close()
 
 
+def wait_for_url(url: str, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start")
+            time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
-def browser(lab):
+def browser(lab, tmp_path_factory):
+    """Debian's Chromium, started and stopped by us (by PID), driven by Playwright over CDP."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("playwright is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+    port = free_port()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    chromium = subprocess.Popen(
+        [CHROMIUM, "--headless=new", f"--remote-debugging-port={port}",
+         "--remote-debugging-address=127.0.0.1", f"--user-data-dir={profile}", *CHROMIUM_ARGS,
+         "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_url(f"http://127.0.0.1:{port}/json/version", chromium, "Chromium")
+        with sync_playwright() as playwright:
+            yield playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+    finally:
+        os.killpg(chromium.pid, signal.SIGTERM)
         try:
-            yield chromium
-        finally:
-            chromium.close()  # Playwright stops the browser process it started
+            chromium.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(chromium.pid, signal.SIGKILL)
+            chromium.wait()
 
 
 def menu(page, top: str, item: str) -> None:
@@ -128,8 +147,11 @@ def run_all(page) -> None:
         "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
         ".every(p => !/\\d/.test(p.textContent))")
     menu(page, "Run", "Run All Cells")
+    # Done when every cell has run, or as soon as one fails (Run All stops there).
     page.wait_for_function(
         """() => {
+            const failed = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]';
+            if (document.querySelector(failed)) return true;
             const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
         }""",

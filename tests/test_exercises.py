@@ -217,3 +217,14 @@ class TestNotebook02:
     )
     def test_wrong_counts_get_a_hint(self, answer, fragment):
         assert_wrong_with_hint(nb02.check_parameter_count(answer), fragment)
+
+
+def test_checking_an_answer_leaves_torchs_random_state_alone():
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    nb01.check_conv1d(nb01.solution_conv1d)  # builds tensors and layers inside
+    nb02.check_parameter_count(nb02.solution_parameter_count)
+    assert torch.equal(torch.rand(3), expected)

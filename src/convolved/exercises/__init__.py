@@ -49,15 +49,22 @@ def not_attempted(todo: str) -> Feedback:
 
 
 def checker(todo: str):
-    """Decorate a checker: ``None`` means not attempted; an exception becomes a ✗ naming it."""
+    """Decorate a checker: ``None`` means not attempted; an exception becomes a ✗ naming it.
+
+    The checker runs on a copy of torch's random state, so checking an answer (which may build
+    layers or draw test cases) never changes what the notebook draws next.
+    """
 
     def decorate(check):
         @functools.wraps(check)
         def run(answer, *args, **kwargs):
             if answer is None:
                 return not_attempted(todo)
+            import torch
+
             try:
-                return check(answer, *args, **kwargs)
+                with torch.random.fork_rng(devices=[]):
+                    return check(answer, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - any learner error becomes feedback
                 return wrong(f"your answer raised {type(exc).__name__}: {exc}",
                              "try it on a tiny example and print the intermediate values.")

@@ -63,8 +63,8 @@ def check_output_shapes(my_shapes):
                     "N_out = ⌊(M + 2p − k) / s⌋ + 1, and 'same' keeps the size.")
             if answer is not None and len(tuple(answer)) == 4 and tuple(answer)[:2] == expected[:2]:
                 hint = "the batch and channels are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
-            return wrong(f"layer {number} ({what}) on input {shape} gives {expected}, "
-                         f"you said {answer}", hint)
+            return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
+                         "produces", hint)
     return correct(f"all {len(answers)} shapes match what torch produces.")
 
 

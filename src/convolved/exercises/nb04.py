@@ -94,8 +94,8 @@ def check_output_shapes(my_shapes):
         elif answer[1] == kwargs["in_channels"] and answer[1] != kwargs["out_channels"]:
             hint = ("C is the number of output channels: ConvTranspose2d(in_channels, out_channels, "
                     "...) makes out_channels maps, like Conv2d.")
-        return wrong(f"layer {number} ({what}) on input {shape} gives {expected}, "
-                     f"you said {answer}", hint)
+        return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
+                     "produces", hint)
     return correct(f"all {len(answers)} shapes match what torch produces.")
 
 

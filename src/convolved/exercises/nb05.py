@@ -96,8 +96,8 @@ def check_pooled_shapes(my_pooled_shapes):
                             "window still counts (unless it would start in the padding).")
             elif answer is not None and tuple(answer)[1] != expected[1]:
                 hint = "pooling never changes the number of channels: each channel is pooled on its own."
-            return wrong(f"layer {number} ({what}) on input {shape} gives {expected}, you said {answer}",
-                         hint)
+            return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
+                         "produces", hint)
     return correct(f"all {len(answers)} shapes match what torch produces.")
 
 
