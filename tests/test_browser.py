@@ -50,6 +50,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process we started, and its process group, by PID: politely, then firmly."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_for_url(url: str, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start")
+            time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a copy of the course; stopped by its process group at the end."""
@@ -85,25 +107,8 @@ def lab(tmp_path_factory):
                      f"{base / 'server.log'})")
         yield url, token
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop(server)
         log.close()
-
-
-def wait_for_url(url: str, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{what} did not start")
-            time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
@@ -125,12 +130,7 @@ def browser(lab, tmp_path_factory):
         with sync_playwright() as playwright:
             yield playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
     finally:
-        os.killpg(chromium.pid, signal.SIGTERM)
-        try:
-            chromium.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(chromium.pid, signal.SIGKILL)
-            chromium.wait()
+        stop(chromium)
 
 
 def menu(page, top: str, item: str) -> None:
