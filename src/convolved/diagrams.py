@@ -12,8 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.patches import FancyArrowPatch, PathPatch, Rectangle
+from matplotlib.path import Path
 
 DPI = 110
 SEED = 20240917
@@ -180,6 +182,46 @@ def stack(ax, x: float, top: float, colors: Sequence[str], fills: Sequence[str],
         d = i * offset
         ax.add_patch(Rectangle((x + d, top - size + d), size, size, facecolor=fills[i],
                                edgecolor=colors[i], linewidth=1.5, zorder=1 + (3 - i) * 0.1))
+
+
+PAD_FILL = "#ECECEC"  # padded cells, outside the image
+
+
+def light(color: str, amount: float = 0.78) -> tuple[float, float, float]:
+    """``color`` mixed with ``amount`` of white: the fill that goes with an edge colour."""
+    return tuple(c + (1 - c) * amount for c in to_rgb(color))
+
+
+def tint(color: str) -> str:
+    """The light fill that goes with an edge colour, as a hex string (what :func:`grid` takes)."""
+    return to_hex(light(color))
+
+
+def brace(ax, start: float, end: float, at: float, *, side: str = "up", depth: float = 0.35,
+           color: str = COLORS["grid"], lw: float = 1.3) -> None:
+    """A curly brace along x from ``start`` to ``end`` at height ``at``, its tip pointing
+    ``side`` ("up" or "down"); with ``side`` "left"/"right" it runs along y at x = ``at``.
+    """
+    sign = 1 if side in ("up", "right") else -1
+    h = sign * depth
+    r = min(abs(h) / 2, abs(end - start) / 4) * np.sign(end - start)
+    mid = (start + end) / 2
+    pts = [(start, 0), (start, h / 2), (start + r, h / 2), (mid - r, h / 2), (mid, h / 2),
+           (mid, h), (mid, h / 2), (mid + r, h / 2), (end - r, h / 2), (end, h / 2), (end, 0)]
+    codes = [Path.MOVETO, Path.CURVE3, Path.CURVE3, Path.LINETO, Path.CURVE3, Path.CURVE3,
+             Path.CURVE3, Path.CURVE3, Path.LINETO, Path.CURVE3, Path.CURVE3]
+    horizontal = side in ("up", "down")
+    verts = [(u, at + v) if horizontal else (at + v, u) for u, v in pts]
+    ax.add_patch(PathPatch(Path(verts, codes), fill=False, edgecolor=color, linewidth=lw,
+                           capstyle="round", zorder=4))
+
+
+def outline(ax, x: float, top: float, rows: int, cols: int, *, cell: float, color: str,
+             lw: float = 2.2, linestyle="-", zorder: float = 4) -> None:
+    """Like :func:`frame`, with a line style: the windows after the first are dashed."""
+    ax.add_patch(Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
+                           edgecolor=color, linewidth=lw, linestyle=linestyle, zorder=zorder,
+                           joinstyle="miter"))
 
 
 # ----------------------------------------------------------------------------------------------

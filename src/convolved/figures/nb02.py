@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch, Rectangle
-from matplotlib.path import Path
+from matplotlib.patches import Rectangle
 
 from .. import ops, shapes
 from ..data import load_image
@@ -21,15 +19,19 @@ from ..diagrams import (
     DOT,
     FILLS,
     MINUS,
+    PAD_FILL,
     SEED,
     TIMES,
     arrow,
+    brace,
     camera,
     canvas,
     fmt,
     frame,
     grid,
     label,
+    light,
+    outline,
     stack,
     tints,
 )
@@ -51,8 +53,6 @@ FEATURE_KERNELS = {
     "diagonal edges": (np.array([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], dtype=np.float32), 1),
 }
 
-PAD_FILL = "#ECECEC"  # padded cells, outside the image
-
 PAD_MODES = {
     "zeros": "zeros all around (the default)",
     "circular": "wraps around: the opposite edge",
@@ -68,30 +68,6 @@ LEVELS = 64
 
 #: One colour per output channel (kernel i ↔ output channel i), distinct from the R, G, B inputs.
 CHANNEL_COLORS = ["#DD8452", "#8172B3", "#937860", "#DA8BC3"]
-
-
-def _light(color: str, amount: float = 0.78) -> tuple[float, float, float]:
-    """``color`` mixed with ``amount`` of white: the fill that goes with an edge colour."""
-    return tuple(c + (1 - c) * amount for c in to_rgb(color))
-
-
-def _brace(ax, start: float, end: float, at: float, *, side: str = "up", depth: float = 0.35,
-           color: str = COLORS["grid"], lw: float = 1.3) -> None:
-    """A curly brace along x from ``start`` to ``end`` at height ``at``, its tip pointing
-    ``side`` ("up" or "down"); with ``side`` "left"/"right" it runs along y at x = ``at``.
-    """
-    sign = 1 if side in ("up", "right") else -1
-    h = sign * depth
-    r = min(abs(h) / 2, abs(end - start) / 4) * np.sign(end - start)
-    mid = (start + end) / 2
-    pts = [(start, 0), (start, h / 2), (start + r, h / 2), (mid - r, h / 2), (mid, h / 2),
-           (mid, h), (mid, h / 2), (mid + r, h / 2), (end - r, h / 2), (end, h / 2), (end, 0)]
-    codes = [Path.MOVETO, Path.CURVE3, Path.CURVE3, Path.LINETO, Path.CURVE3, Path.CURVE3,
-             Path.CURVE3, Path.CURVE3, Path.LINETO, Path.CURVE3, Path.CURVE3]
-    horizontal = side in ("up", "down")
-    verts = [(u, at + v) if horizontal else (at + v, u) for u, v in pts]
-    ax.add_patch(PathPatch(Path(verts, codes), fill=False, edgecolor=color, linewidth=lw,
-                           capstyle="round", zorder=4))
 
 
 def _image(ax, values: np.ndarray, x: float, top: float, size: float, *, cmap: str = "gray",
@@ -119,14 +95,6 @@ def _padded_grid(ax, padded: np.ndarray, p: int, x: float, top: float, cell: flo
          fontsize=fontsize)
     frame(ax, x + p * cell, top - p * cell, rows - 2 * p, cols - 2 * p, cell=cell,
           color=COLORS["input"], lw=2.2)
-
-
-def _outline(ax, x: float, top: float, rows: int, cols: int, *, cell: float, color: str,
-             lw: float = 2.2, linestyle="-", zorder: float = 4) -> None:
-    """Like :func:`frame`, with a line style: the windows after the first are dashed."""
-    ax.add_patch(Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
-                           edgecolor=color, linewidth=lw, linestyle=linestyle, zorder=zorder,
-                           joinstyle="miter"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -231,7 +199,7 @@ def channel_dimensions() -> Figure:
         label(ax, x, shape_y, f"{dims}\n= {shape}", color=COLORS[kind], size=11)
 
     def brace_label(start, end, at, side, text, color):
-        _brace(ax, start, end, at, side=side, color=color)
+        brace(ax, start, end, at, side=side, color=color)
         off = 0.5
         if side == "down":
             label(ax, (start + end) / 2, at - off, text, color=color, va="top", size=10)
@@ -273,7 +241,7 @@ def channel_dimensions() -> Figure:
     title(x_b + cell_b / 2, "bias", "(C_out,)", (c_out,), "bias")
     for i, top in enumerate(k_tops):
         color = CHANNEL_COLORS[i]
-        stack(ax, x_w, top, [color] * c_in, [_light(color)] * c_in, s_w, o_w)
+        stack(ax, x_w, top, [color] * c_in, [light(color)] * c_in, s_w, o_w)
         mid = top - s_w / 2 + o_w
         label(ax, x_w - 0.25, mid, f"kernel {i}", color=color, weight="bold", ha="right",
               size=10)
@@ -285,7 +253,7 @@ def channel_dimensions() -> Figure:
     brace_label(x_w, x_w + s_w, last - s_w - 0.15, "down", f"kW = {k}", COLORS["kernel"])
     brace_label(last - s_w, last, x_w + s_w + d + 0.15, "right", f"kH = {k}", COLORS["kernel"])
     depth(x_w - 0.15, last + 0.15, d, f"C_in = {c_in}", COLORS["kernel"], where="left")
-    _brace(ax, last - s_w, k_tops[0] + d, x_w - 2.3, side="left", color=COLORS["kernel"])
+    brace(ax, last - s_w, k_tops[0] + d, x_w - 2.3, side="left", color=COLORS["kernel"])
     label(ax, x_w - 2.9, (last - s_w + k_tops[0] + d) / 2, f"C_out = {c_out} kernels",
           color=COLORS["kernel"], rotation=90, size=10)
 
@@ -293,7 +261,7 @@ def channel_dimensions() -> Figure:
     x_out, s_out, o_out, top_out = 23.4, 4.2, 0.7, 10.2
     order = list(reversed(range(c_out)))  # front to back
     stack(ax, x_out, top_out, [CHANNEL_COLORS[i] for i in order],
-          [_light(CHANNEL_COLORS[i]) for i in order], s_out, o_out)
+          [light(CHANNEL_COLORS[i]) for i in order], s_out, o_out)
     for j, i in enumerate(order):
         d = j * o_out
         y_band = top_out + d - o_out / 2
@@ -361,10 +329,10 @@ def padding() -> Figure:
           color=COLORS["grid"], weight="bold")
     # The padding is symmetric: p rows above and below, p columns left and right.
     for start in (x_pad, x_pad + (m + p) * cell):
-        _brace(ax, start, start + p * cell, top - side - 0.12, side="down", depth=0.3)
+        brace(ax, start, start + p * cell, top - side - 0.12, side="down", depth=0.3)
         label(ax, start + p * cell / 2, top - side - 0.75, "p", size=10, color=COLORS["muted"])
     for start in (top - side, top - p * cell):
-        _brace(ax, start, start + p * cell, x_pad + side + 0.12, side="right", depth=0.3)
+        brace(ax, start, start + p * cell, x_pad + side + 0.12, side="right", depth=0.3)
         label(ax, x_pad + side + 0.75, start + p * cell / 2, "p", size=10,
               color=COLORS["muted"])
     label(ax, x_pad + side / 2, top - side - 1.2,
@@ -441,7 +409,7 @@ def stride() -> Figure:
              fill=tints(image.shape, centres, CENTRE_FILL))
         windows = [(0, 0), (0, sw), (sh, 0)]
         for (r, c), ls in zip(windows, styles, strict=True):
-            _outline(ax, x + c * cell, top_in - r * cell, k, k, cell=cell, color=wcolor,
+            outline(ax, x + c * cell, top_in - r * cell, k, k, cell=cell, color=wcolor,
                      linestyle=ls)
         # The steps between windows: sw along a row, sh down to the next row of windows.
         arrow(ax, (x, top_in + 0.35), (x + sw * cell, top_in + 0.35), color=wcolor, lw=1.5,
@@ -455,7 +423,7 @@ def stride() -> Figure:
         x_out = x + (side - cols * cell) / 2
         grid(ax, out, x_out, top_out, cell=cell, kind="output", fontsize=9)
         for (r, c), ls in zip([(0, 0), (0, 1), (1, 0)], styles, strict=True):
-            _outline(ax, x_out + c * cell, top_out - r * cell, 1, 1, cell=cell, color=ocolor,
+            outline(ax, x_out + c * cell, top_out - r * cell, 1, 1, cell=cell, color=ocolor,
                      linestyle=ls)
         arrow(ax, (x + side / 2, top_in - side - 0.2), (x + side / 2, top_out + 0.25),
               color=COLORS["muted"], lw=1.5)
@@ -519,11 +487,11 @@ def output_size_formula() -> Figure:
                   color=COLORS["R"], va="top")
 
         # What each symbol is: braces over the row.
-        _brace(ax, x_in, x_in + m * cell, top + 0.12, side="up", color=COLORS["input"])
+        brace(ax, x_in, x_in + m * cell, top + 0.12, side="up", color=COLORS["input"])
         label(ax, x_in + m * cell / 2, top + 0.85, f"M = {m} input pixels",
               color=COLORS["input"], size=11, weight="bold")
         for start in (x0, x_in + m * cell)[:2 if p else 0]:
-            _brace(ax, start, start + p * cell, top + 0.12, side="up")
+            brace(ax, start, start + p * cell, top + 0.12, side="up")
             label(ax, start + p * cell / 2, top + 0.85, f"p = {p}", size=11,
                   color=COLORS["grid"])
         if not p:

@@ -8,7 +8,6 @@ and the asserts check both against the scatter drawn and against PyTorch.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnnotationBbox, HPacker, TextArea
 from matplotlib.patches import Rectangle
@@ -19,16 +18,18 @@ from ..diagrams import (
     DOT,
     FILLS,
     MINUS,
+    PAD_FILL,
     TIMES,
     arrow,
+    brace,
     canvas,
     fmt,
     frame,
     grid,
     label,
+    tint,
 )
 from . import figure
-from .nb02 import PAD_FILL, _brace, _light
 
 # ----------------------------------------------------------------------------------------------
 # Example data (small integers, so every sum can be checked by hand)
@@ -49,11 +50,6 @@ ROW_KERNEL = np.array([1, 2, 1], dtype=float)
 ROW_STRIDE = 2
 
 BLANK = "#FFFFFF"
-
-
-def _tint(color: str) -> str:
-    """The light fill that goes with an edge colour, as a hex string (what :func:`grid` takes)."""
-    return to_hex(_light(color))
 
 
 def _terms(ax, x: float, y: float, parts, *, size: float = 8, zorder: float = 6) -> None:
@@ -103,7 +99,7 @@ def transpose_scatter() -> Figure:
     cell_in, x_in = 1.3, 1.0
     for (i, j), color in colors.items():
         grid(ax, [[x[i, j]]], x_in + j * cell_in, top - 0.6 - i * cell_in, cell=cell_in,
-             fill=_tint(color), edge=color, weight="bold", fontsize=14)
+             fill=tint(color), edge=color, weight="bold", fontsize=14)
         frame(ax, x_in + j * cell_in, top - 0.6 - i * cell_in, 1, 1, cell=cell_in, color=color,
               lw=2)
     label(ax, x_in + cell_in, top + 0.3, f"input  {m}{TIMES}{m}", color=COLORS["input"],
@@ -123,7 +119,7 @@ def transpose_scatter() -> Figure:
     for (i, j), placed in copies.items():
         color = colors[i, j]
         cx, ctop = x_c + j * (side + gap), top - 0.6 - i * (side + gap)
-        fills = [[_tint(color) if not np.isnan(v) else BLANK for v in row] for row in placed]
+        fills = [[tint(color) if not np.isnan(v) else BLANK for v in row] for row in placed]
         grid(ax, placed, cx, ctop, cell=cell_c, fill=fills, fontsize=9, edge="#BBBBBB")
         frame(ax, cx + j * s * cell_c, ctop - i * s * cell_c, k, k, cell=cell_c, color=color,
               lw=2)
@@ -149,7 +145,7 @@ def transpose_scatter() -> Figure:
     top_o = mid_y + n * cell_o / 2
     contributors = {(r, c): [(i, j) for (i, j), p in copies.items() if not np.isnan(p[r, c])]
                     for r, c in np.ndindex(n, n)}
-    fills = [[_tint(colors[contributors[r, c][0]]) if len(contributors[r, c]) == 1
+    fills = [[tint(colors[contributors[r, c][0]]) if len(contributors[r, c]) == 1
               else FILLS["output"] for c in range(n)] for r in range(n)]
     values = out.copy()
     overlaps = [rc for rc, who in contributors.items() if len(who) > 1]
@@ -216,7 +212,7 @@ def transpose_output_size() -> Figure:
     # The input and the kernel, top left.
     top = 16.4
     for j, v in enumerate(x):
-        grid(ax, [[v]], 1.0 + j * cell, top, cell=cell, fill=_tint(PIXEL_COLORS[j]),
+        grid(ax, [[v]], 1.0 + j * cell, top, cell=cell, fill=tint(PIXEL_COLORS[j]),
              edge=PIXEL_COLORS[j], weight="bold", fontsize=12)
     label(ax, 1.0 + m * cell / 2, top + 0.5, f"input, M = {m}", color=COLORS["input"],
           weight="bold", size=11)
@@ -232,7 +228,7 @@ def transpose_output_size() -> Figure:
         color = PIXEL_COLORS[j]
         for t in range(k):
             ax.add_patch(Rectangle((bx + t * cell + 0.04, btop - bar_cell), cell - 0.08,
-                                   bar_cell, facecolor=_tint(color), edgecolor=color,
+                                   bar_cell, facecolor=tint(color), edgecolor=color,
                                    linewidth=1.6, zorder=2))
             label(ax, bx + (t + 0.5) * cell, btop - bar_cell / 2, fmt(v * w[t]), size=11)
         label(ax, bx - 0.2, btop - bar_cell / 2, f"{fmt(v)} {TIMES} kernel", size=10,
@@ -287,7 +283,7 @@ def transpose_output_size() -> Figure:
                 label(ax, x0 + (i + 0.5) * cell, rtop - cell - 0.3, "cropped", size=9,
                       color=COLORS["R"], va="top")
         frame(ax, x0 + start * cell, rtop, 1, n, cell=cell, color=COLORS["output"], lw=2.2)
-        _brace(ax, x0 + start * cell, x0 + (start + n) * cell, rtop + 0.12, side="up",
+        brace(ax, x0 + start * cell, x0 + (start + n) * cell, rtop + 0.12, side="up",
                color=COLORS["output"])
         label(ax, x0 + (start + n / 2) * cell, rtop + 0.75, f"N = {n}", color=COLORS["output"],
               weight="bold", size=11)

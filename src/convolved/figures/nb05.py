@@ -21,17 +21,20 @@ from ..diagrams import (
     SEED,
     TIMES,
     arrow,
+    brace,
     canvas,
     fmt,
     frame,
     grid,
     label,
+    light,
+    outline,
     stack,
+    tint,
     tints,
 )
 from . import figure
-from .nb02 import _brace, _light, _outline
-from .nb04 import PIXEL_COLORS, _tint
+from .nb04 import PIXEL_COLORS
 
 # ----------------------------------------------------------------------------------------------
 # Example data (small integers, so every mean and max can be checked by hand)
@@ -54,7 +57,7 @@ FLOOR_L, FLOOR_R = "\N{LEFT FLOOR}", "\N{RIGHT FLOOR}"
 
 def _strong(color: str) -> str:
     """A stronger tint of ``color``: a winning cell, or the cells one output unit comes from."""
-    return to_hex(_light(color, 0.45))
+    return to_hex(light(color, 0.45))
 
 
 def _pooling(kind: str) -> Figure:
@@ -80,7 +83,7 @@ def _pooling(kind: str) -> Figure:
     winners = {}
     for (i, j), window in windows.items():
         for a, b in np.ndindex(k, k):
-            fills[i * k + a][j * k + b] = _tint(colors[i, j])
+            fills[i * k + a][j * k + b] = tint(colors[i, j])
         if kind == "max":
             a, b = np.unravel_index(np.argmax(window), window.shape)
             assert np.sum(window == window.max()) == 1  # one clear winner
@@ -110,7 +113,7 @@ def _pooling(kind: str) -> Figure:
     cell_o = cell * 1.2
     top_o = mid + n * cell_o / 2
     grid(ax, out, x_out, top_o, cell=cell_o, fontsize=16, weight="bold",
-         fill=[[_tint(colors[i, j]) for j in range(n)] for i in range(n)])
+         fill=[[tint(colors[i, j]) for j in range(n)] for i in range(n)])
     for (i, j), color in colors.items():
         frame(ax, x_out + j * cell_o, top_o - i * cell_o, 1, 1, cell=cell_o, color=color,
               lw=2.6)
@@ -237,7 +240,7 @@ def receptive_fields() -> Figure:
             xc = centre(level, u)
             hit = u in traced[level]
             ax.add_patch(Rectangle((xc - cell / 2, yb), cell, cell,
-                                   facecolor=_tint(trace_color) if hit else "#F4F4F4",
+                                   facecolor=tint(trace_color) if hit else "#F4F4F4",
                                    edgecolor=trace_color if hit else "#9A9A9A",
                                    linewidth=1.8 if hit else 0.9, zorder=3))
         if level:  # the connections of the traced units to the level below
@@ -289,7 +292,7 @@ def receptive_fields() -> Figure:
 
     # The receptive field of the top unit, on the input.
     first, last = traced[0][0], traced[0][-1]
-    _brace(ax, x0 + first * cell, x0 + (last + 1) * cell, level_y[0] - 0.12, side="down",
+    brace(ax, x0 + first * cell, x0 + (last + 1) * cell, level_y[0] - 0.12, side="down",
            color=trace_color)
     label(ax, x0 + (first + last + 1) * cell / 2, level_y[0] - 0.85,
           f"the top unit sees {len(traced[0])} input pixels", size=11, color=trace_color,
@@ -479,7 +482,7 @@ def pool_vs_stride() -> Figure:
         return top - (side - n * c) / 2
 
     def square(x, t, rows, cols, color, lw=2.2, ls="-"):
-        _outline(ax, x + cols[0] * c, t - rows[0] * c, len(rows), len(cols), cell=c,
+        outline(ax, x + cols[0] * c, t - rows[0] * c, len(rows), len(cols), cell=c,
                  color=color, lw=lw, linestyle=ls)
 
     def step(x0, x1, text):
@@ -498,7 +501,7 @@ def pool_vs_stride() -> Figure:
 
     # Left: conv 3×3 stride 1, then max pool 2×2 stride 2.
     xa, xb, xc = 0.8, 9.0, 17.0
-    t_in = panel_grid(xa, m, "input", rf_cells(field_pool), _tint(field_color))
+    t_in = panel_grid(xa, m, "input", rf_cells(field_pool), tint(field_color))
     square(xa, t_in, field_pool, field_pool, field_color)
     t_conv = panel_grid(xb, m, "output", rf_cells(window_conv), _strong(COLORS["output"]))
     square(xb, t_conv, window_conv, window_conv, win)
@@ -519,7 +522,7 @@ def pool_vs_stride() -> Figure:
 
     # Right: one conv 3×3 with stride 2.
     xd, xe = 21.3, 29.9
-    t_in = panel_grid(xd, m, "input", rf_cells(field_stride), _tint(field_color))
+    t_in = panel_grid(xd, m, "input", rf_cells(field_stride), tint(field_color))
     square(xd, t_in, field_stride, field_stride, win)
     square(xd, t_in, field_stride, [q + 2 for q in field_stride], win, ls=(0, (4, 2)))
     t_out = panel_grid(xe, m_strided, "output", [(unit, unit)], _strong(COLORS["output"]))
