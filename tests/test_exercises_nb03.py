@@ -5,20 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import assert_wrong_with_hint
 from torch import nn
 
-from convolved.exercises import Feedback, nb03, reveal
+from convolved.exercises import nb03, reveal
 from convolved.shapes import conv_output_size, solve_conv_params
 
 NUMBERS = [ch.number for ch in nb03.CHALLENGES]
 
 
-def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
-    assert feedback.status == "wrong" and not feedback, feedback
-    text = repr(feedback)
-    assert text.startswith("✗") and "\n  Hint: " in text and "Traceback" not in text
-    for fragment in fragments:
-        assert fragment in text, text
 
 
 def as_dict(params, out_channels: int) -> dict:

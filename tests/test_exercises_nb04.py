@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import assert_wrong_with_hint
 from torch import nn
 
-from convolved.exercises import Feedback, nb04, reveal, solution_button
-
-
-def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
-    assert feedback.status == "wrong" and not feedback
-    text = repr(feedback)
-    assert text.startswith("✗") and "\n  Hint: " in text and "Traceback" not in text
-    for fragment in fragments:
-        assert fragment in text, text
+from convolved.exercises import nb04, reveal, solution_button
 
 
 def test_solutions_are_registered_and_revealed():

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import assert_wrong_with_hint
 
 from convolved import shapes
-from convolved.exercises import Feedback, nb05, reveal, solution_button
-
-
-def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
-    assert feedback.status == "wrong" and not feedback
-    text = repr(feedback)
-    assert text.startswith("✗") and "\n  Hint: " in text and "Traceback" not in text
-    for fragment in fragments:
-        assert fragment in text, text
+from convolved.exercises import nb05, reveal, solution_button
 
 
 def test_reference_solutions_pass():

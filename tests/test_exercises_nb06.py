@@ -7,19 +7,14 @@ import random
 import numpy as np
 import pytest
 import torch
+from helpers import assert_wrong_with_hint
 from torchvision.transforms import v2
 
-from convolved.exercises import Feedback, nb06, reveal, solution_button
+from convolved.exercises import nb06, reveal, solution_button
 
 M, S = nb06.GRAY_MEAN, nb06.GRAY_STD
 
 
-def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
-    assert feedback.status == "wrong" and not feedback, feedback
-    text = repr(feedback)
-    assert text.startswith("✗") and "\n  Hint: " in text and "Traceback" not in text
-    for fragment in fragments:
-        assert fragment in text, text
 
 
 def to_float():

@@ -7,17 +7,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import assert_wrong_with_hint
 from torch.utils.data import DataLoader, Dataset, RandomSampler, default_collate
 
-from convolved.exercises import Feedback, nb07, reveal
-
-
-def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
-    assert feedback.status == "wrong" and not feedback, feedback
-    text = repr(feedback)
-    assert text.startswith("✗") and "\n  Hint: " in text and "Traceback" not in text
-    for fragment in fragments:
-        assert fragment in text, text
+from convolved.exercises import nb07, reveal
 
 
 def test_every_solution_can_be_revealed():

@@ -11,7 +11,7 @@ import pytest
 import scipy.signal
 import torch
 import torch.nn.functional as F
-from configs import int_or_tuple, per_dim, random_configs
+from helpers import int_or_tuple, per_dim, random_configs
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from configs import int_or_tuple, per_dim, random_configs
+from helpers import int_or_tuple, per_dim, random_configs
 from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn

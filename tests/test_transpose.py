@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from configs import random_configs
+from helpers import random_configs
 from hypothesis import given
 from hypothesis import strategies as st
 
