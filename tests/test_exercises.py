@@ -17,7 +17,7 @@ class TestFramework:
         assert repr(exercises.not_attempted("do it")) == "… not attempted yet: do it"
 
     def test_checker_turns_none_and_exceptions_into_feedback(self):
-        @checker("set x")
+        @checker("set x", solution="inverse", title="Exercise 0 · inverse")
         def check_positive(x):
             return exercises.correct("positive") if 1 / x > 0 else exercises.wrong("negative", "flip it")
 
@@ -25,6 +25,47 @@ class TestFramework:
         assert check_positive(2).passed
         assert_wrong_with_hint(check_positive(-1), "negative")
         assert_wrong_with_hint(check_positive(0), "ZeroDivisionError")
+
+    def test_progress_lists_the_latest_answer_of_each_exercise(self):
+        @checker("set x", solution="positive", title="Exercise 1 · positive")
+        def check_positive(x):
+            return exercises.correct("positive") if x > 0 else exercises.wrong("negative", "flip it")
+
+        @checker("set y", solution="even", title="Exercise 2 · even")
+        def check_even(y):
+            return exercises.correct("even") if y % 2 == 0 else exercises.wrong("odd", "add one")
+
+        def statuses():
+            rows = dict(exercises.progress(__name__).rows)
+            return rows["Exercise 1 · positive"], rows["Exercise 2 · even"]
+
+        assert statuses() == ("not attempted", "not attempted")
+        check_positive(-1)
+        check_even(None)
+        assert statuses() == ("wrong", "not attempted")
+        check_positive(3)
+        check_even(4)
+        assert statuses() == ("correct", "correct")
+        table = exercises.progress(__name__)
+        assert f"{table.solved} of {len(table.rows)} exercises solved" in repr(table)
+        assert "✓ solved" in repr(table) and "Exercise 2 · even" in repr(table)
+        with pytest.raises(ValueError, match="exercise module"):
+            exercises.progress("no.such.module")
+
+    def test_reference_mode_checks_our_solution_in_place_of_the_learners(self):
+        def unfinished(signal, kernel, stride=1):
+            return None
+
+        try:
+            exercises.set_reference_mode(True)
+            assert nb01.check_conv1d(unfinished).passed  # a function: the solution function
+            assert nb01.check_diagonal_kernel(None).passed  # a value: what the solution returns
+        finally:
+            exercises.set_reference_mode(False)
+        assert nb01.check_conv1d(unfinished).status == "not attempted"
+        assert nb01.check_diagonal_kernel(None).status == "not attempted"
+        with pytest.raises(TypeError, match="use_reference_solutions must be True or False"):
+            exercises.set_reference_mode("yes")
 
     def test_reveal_shows_the_registered_source_without_decorator(self):
         text = reveal("conv1d")

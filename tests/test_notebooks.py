@@ -6,6 +6,7 @@ configuration in pyproject.toml; these tests add what nbval does not check.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ import nbformat
 import pytest
 
 from convolved import figures
+from convolved.exercises import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -166,6 +168,27 @@ class TestHygiene:
             assert (path.parent / link).resolve().is_file(), f"missing image {link}"
             name = Path(link).stem
             assert alt == figures.alt_text(name), f"alt text of {name} differs from figures.py"
+
+    def test_learner_cells_hold_no_test_plumbing(self, path):
+        """Only the parameters cell and the cell after it mention the reference solutions."""
+        code = [cell.source for cell in read(path).cells if cell.cell_type == "code"]
+        assert "set_reference_mode(use_reference_solutions)" in code[2]
+        assert not [source[:80] for source in code[3:] if "use_reference_solutions" in source]
+
+    def test_ends_with_the_learners_progress(self, path):
+        cells = read(path).cells
+        key_points = next(i for i, cell in enumerate(cells) if cell.source.startswith("## Key points"))
+        code_before = [cell for cell in cells[:key_points] if cell.cell_type == "code"]
+        assert code_before[-1].source == "progress(ex)"
+        assert "Your progress" in output_text(code_before[-1])
+
+    def test_progress_titles_are_the_exercise_headings(self, path):
+        headings = {line[4:].strip() for cell in read(path).cells if cell.cell_type == "markdown"
+                    for line in cell.source.splitlines() if line.startswith("### ")}
+        module = importlib.import_module(f"convolved.exercises.nb{path.stem[:2]}")
+        titles = [title for title, _ in progress(module).rows]
+        assert len(titles) >= 2
+        assert set(titles) <= headings, sorted(set(titles) - headings)
 
     def test_exercises_use_the_checkers(self, path):
         source = "\n".join(cell.source for cell in read(path).cells if cell.cell_type == "code")

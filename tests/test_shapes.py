@@ -410,3 +410,37 @@ def test_doctests_pass():
     results = doctest.testmod(convolved.shapes)
     assert results.attempted > 0
     assert results.failed == 0
+
+
+class TestConvMultiplyAdds:
+    """Counted against torch's own FLOP counter (two FLOPs, one multiply and one add, per MAC)."""
+
+    @random_configs(40)
+    @given(c_in=st.integers(1, 4), c_out=st.integers(1, 4), groups=st.sampled_from([1, 2]),
+           kernel=int_or_tuple(2, st.integers(1, 4)), stride=int_or_tuple(2, st.integers(1, 3)),
+           size=st.integers(6, 14))
+    def test_matches_torchs_flop_counter(self, c_in, c_out, groups, kernel, stride, size):
+        from torch.utils.flop_counter import FlopCounterMode
+
+        c_in, c_out = c_in * groups, c_out * groups
+        conv = nn.Conv2d(c_in, c_out, kernel, stride=stride, groups=groups, bias=False)
+        with FlopCounterMode(display=False) as counter:
+            out = conv(torch.zeros(1, c_in, size, size + 1))
+        ours = convolved.shapes.conv_multiply_adds(c_in, c_out, kernel, tuple(out.shape[2:]), groups=groups)
+        assert 2 * ours == counter.get_total_flops()
+
+    def test_counts_each_product_once(self):
+        # 2 output channels × 3×3 positions × (1 channel × 2×2 taps) = 72 products, counted by hand
+        assert convolved.shapes.conv_multiply_adds(1, 2, 2, (3, 3)) == 2 * 9 * 4
+
+    @pytest.mark.parametrize(("kwargs", "error", "match"), [
+        ({"in_channels": 0}, ValueError, "in_channels must be >= 1"),
+        ({"groups": 2, "in_channels": 3}, ValueError, "divisible by groups"),
+        ({"kernel_size": 2.0}, TypeError, "kernel_size must be an int"),
+        ({"kernel_size": (3, 3), "output_size": (4, 4, 4)}, ValueError,
+         "output_size must be an int or a tuple of 2"),
+    ])
+    def test_bad_input(self, kwargs, error, match):
+        arguments = {"in_channels": 2, "out_channels": 2, "kernel_size": 3, "output_size": (4, 4)} | kwargs
+        with pytest.raises(error, match=match):
+            convolved.shapes.conv_multiply_adds(**arguments)

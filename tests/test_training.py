@@ -99,7 +99,7 @@ class TestFitLoader:
         ("loader", "kwargs", "error", "match"),
         [(torch.zeros(4, 1, 8, 8), {}, TypeError, "loader must be a DataLoader"),
          (42, {}, TypeError, "loader must be a DataLoader"),
-         ([], {}, ValueError, "loader gave no batches"),
+         ([], {}, ValueError, "gave no batches"),
          ([(torch.zeros(2, 1, 8, 8), torch.zeros(2, dtype=torch.long))], {"epochs": 0}, ValueError,
           "epochs must be >= 1")],
         ids=["tensor", "int", "empty", "zero-epochs"],

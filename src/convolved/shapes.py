@@ -16,6 +16,7 @@ from ._validate import as_int, as_tuple, one_of, spatial_ndim
 __all__ = [
     "ConvParams",
     "ReceptiveField",
+    "conv_multiply_adds",
     "conv_output_size",
     "conv_transpose_output_size",
     "pool_output_size",
@@ -83,6 +84,31 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
             )
         out.append((m + total_pad - span) // s + 1)
     return _answer(out, was_tuple)
+
+
+def conv_multiply_adds(in_channels, out_channels, kernel_size, output_size, groups=1) -> int:
+    r"""Multiply-adds of one convolution layer on one image (bias additions not counted).
+
+    Each of the $C_\text{out} \cdot H_\text{out} \cdot W_\text{out}$ output values is a sum over
+    $C_\text{in}/g \cdot k_H \cdot k_W$ products:
+    $\text{MACs} = C_\text{out} \cdot H_\text{out} W_\text{out} \cdot (C_\text{in}/g)\, k_H k_W$.
+    Unlike the parameter count, it grows with the size of the feature map.
+
+    >>> conv_multiply_adds(3, 16, 3, (32, 32))  # 16·32·32 outputs × 3·3·3 products each
+    442368
+    >>> conv_multiply_adds(16, 32, 3, (16, 16))  # half the size, twice the channels: twice the work
+    1179648
+    """
+    ndim, _ = spatial_ndim(kernel_size, output_size)
+    c_in = as_int(in_channels, "in_channels", minimum=1)
+    c_out = as_int(out_channels, "out_channels", minimum=1)
+    g = as_int(groups, "groups", minimum=1)
+    if c_in % g or c_out % g:
+        raise ValueError(f"in_channels ({c_in}) and out_channels ({c_out}) must both be divisible "
+                         f"by groups ({g})")
+    taps = math.prod(as_tuple(kernel_size, "kernel_size", ndim, minimum=1))
+    outputs = math.prod(as_tuple(output_size, "output_size", ndim, minimum=1))
+    return c_out * outputs * (c_in // g) * taps
 
 
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0,

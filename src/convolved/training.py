@@ -1,85 +1,124 @@
 """Small, seeded training loops for the course's tiny CNNs: on the CPU, in seconds.
 
 Kept deliberately plain (Adam, mini-batches, one progress bar) so a notebook can say in one
-line what happens, and the same seed always gives the same model.
+line what happens, and the same seed always gives the same model, **at any thread count**:
+training and evaluation run with one intra-op thread (:func:`one_thread`), because a float sum
+split over a different number of threads rounds differently, and after a few hundred Adam steps
+those last bits become a different model. The caller's thread setting is restored afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
+
+import torch
+from tqdm import tqdm
 
 from ._validate import as_int
 
-__all__ = ["accuracy", "count_parameters", "fit", "fit_loader"]
+__all__ = ["accuracy", "count_parameters", "fit", "fit_loader", "one_thread"]
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the block with one intra-op thread, then restore the caller's setting.
+
+    >>> before = torch.get_num_threads()
+    >>> with one_thread():
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _progress(epochs: int, description: str, show: bool):
     """A text progress bar on stdout: a saved notebook keeps its final state ("100% 5/5"),
     where a widget bar would be saved as it first appeared, at 0%."""
-    import sys
-
-    from tqdm import tqdm
-
     return tqdm(range(epochs), desc=description, unit="epoch", disable=not show, file=sys.stdout,
                 ncols=80)
 
 
 def count_parameters(model) -> int:
-    """The number of trainable numbers in a model."""
+    """The number of trainable numbers in a model.
+
+    >>> count_parameters(torch.nn.Conv2d(3, 4, 3))
+    112
+    """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def _batches(inputs, targets, batch_size: int, generator) -> Iterator[tuple]:
+    """One epoch of shuffled mini-batches of two tensors."""
+    order = torch.randperm(len(inputs), generator=generator)
+    for first in range(0, len(inputs), batch_size):
+        batch = order[first:first + batch_size]
+        yield inputs[batch], targets[batch]
+
+
+def _train(model, epoch: Callable[[], Iterable], epochs: int, lr: float, loss_fn, progress: bool,
+           description: str) -> dict:
+    """The one training loop: Adam over the batches ``epoch()`` gives, ``epochs`` times."""
+    loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses, batches, items = [], 0, 0
+    start = time.perf_counter()
+    with one_thread():
+        model.train()  # BatchNorm uses batch statistics and updates its running averages
+        for _ in _progress(epochs, description, progress):
+            total, batches, items = 0.0, 0, 0
+            for inputs, targets in epoch():
+                optimizer.zero_grad()
+                loss = loss_fn(model(inputs), targets)
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(targets)
+                batches, items = batches + 1, items + len(targets)
+            if not items:
+                raise ValueError("the loader gave no batches: is the dataset empty, or smaller than "
+                                 "batch_size with drop_last=True?")
+            losses.append(total / items)
+        model.eval()  # from now on BatchNorm uses its running averages: predictions are per image
+    return {"losses": losses, "batches": batches, "items": items,
+            "seconds": time.perf_counter() - start}
+
+
 def fit(model, inputs, targets, *, epochs=5, batch_size=64, lr=1e-2, seed=0, loss_fn=None,
-        progress=True, description="training"):
+        progress=True, description="training") -> dict:
     """Train ``model`` on ``inputs``/``targets`` tensors with Adam; returns a dict of results.
 
     Batches are shuffled by a generator seeded with ``seed``. ``loss_fn`` defaults to
     cross-entropy (classification). The result holds the mean loss of each epoch
-    (``"losses"``) and the wall time in seconds (``"seconds"``).
-    """
-    import torch
+    (``"losses"``), the batches and items of the last epoch and the wall time in seconds.
 
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Linear(2, 2)
+    >>> x = torch.randn(32, 2); y = (x[:, 0] > 0).long()
+    >>> result = fit(model, x, y, epochs=20, progress=False)
+    >>> result["losses"][-1] < result["losses"][0]
+    True
+    """
     epochs = as_int(epochs, "epochs", minimum=1)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     if len(inputs) != len(targets):
         raise ValueError(f"inputs and targets must have the same length, got {len(inputs)} and "
                          f"{len(targets)}")
-    loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
-    losses = []
-    start = time.perf_counter()
-    model.train()
-    for _ in _progress(epochs, description, progress):
-        order = torch.randperm(len(inputs), generator=generator)
-        total = 0.0
-        for first in range(0, len(inputs), batch_size):
-            batch = order[first:first + batch_size]
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs[batch]), targets[batch])
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        losses.append(total / len(inputs))
-    model.eval()
-    return {"losses": losses, "seconds": time.perf_counter() - start}
-
-
-def accuracy(model, inputs, labels, batch_size=512) -> float:
-    """The fraction of ``inputs`` whose highest-scoring class is the label."""
-    import torch
-
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for first in range(0, len(inputs), batch_size):
-            scores = model(inputs[first:first + batch_size])
-            correct += (scores.argmax(dim=1) == labels[first:first + batch_size]).sum().item()
-    return correct / len(inputs)
+    return _train(model, lambda: _batches(inputs, targets, batch_size, generator), epochs, lr, loss_fn,
+                  progress, description)
 
 
 def fit_loader(model, loader, *, epochs=3, lr=1e-2, loss_fn=None, progress=True,
-               description="training"):
+               description="training") -> dict:
     """Train ``model`` on the batches of a ``DataLoader`` with Adam; returns a dict of results.
 
     Each epoch is one pass over ``loader``: its sampler decides the order (seed its generator
@@ -87,30 +126,26 @@ def fit_loader(model, loader, *, epochs=3, lr=1e-2, loss_fn=None, progress=True,
     holds the mean loss of each epoch (``"losses"``), the number of batches and items seen per
     epoch (``"batches"``, ``"items"``) and the wall time in seconds (``"seconds"``).
     """
-    import torch
-
     epochs = as_int(epochs, "epochs", minimum=1)
     if not hasattr(loader, "__iter__") or isinstance(loader, torch.Tensor):
         raise TypeError(f"loader must be a DataLoader (or any iterable of (inputs, targets) "
                         f"batches), got {type(loader).__name__}")
-    loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    losses, batches, items = [], 0, 0
-    start = time.perf_counter()
-    model.train()
-    for _ in _progress(epochs, description, progress):
-        total, batches, items = 0.0, 0, 0
-        for inputs, targets in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), targets)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(targets)
-            batches, items = batches + 1, items + len(targets)
-        if not items:
-            raise ValueError("loader gave no batches: is the dataset empty, or smaller than "
-                             "batch_size with drop_last=True?")
-        losses.append(total / items)
+    return _train(model, lambda: iter(loader), epochs, lr, loss_fn, progress, description)
+
+
+def accuracy(model, inputs, labels, batch_size=512) -> float:
+    """The fraction of ``inputs`` whose highest-scoring class is the label (model in eval mode).
+
+    >>> model = torch.nn.Linear(2, 2)
+    >>> with torch.no_grad():
+    ...     _ = model.weight.copy_(torch.eye(2)); _ = model.bias.zero_()
+    >>> accuracy(model, torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0]))
+    0.5
+    """
     model.eval()
-    return {"losses": losses, "batches": batches, "items": items,
-            "seconds": time.perf_counter() - start}
+    correct = 0
+    with one_thread(), torch.no_grad():
+        for first in range(0, len(inputs), batch_size):
+            scores = model(inputs[first:first + batch_size])
+            correct += (scores.argmax(dim=1) == labels[first:first + batch_size]).sum().item()
+    return correct / len(inputs)

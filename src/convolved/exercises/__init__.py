@@ -4,6 +4,11 @@ A checker never shows the learner a traceback: an exception raised by their code
 that names it. Reference solutions are registered with :func:`solution`; a notebook offers them
 behind a button (:func:`solution_button`), so "Run all" never gives the answer away.
 One module per notebook (``nb01``, ...) holds that notebook's checkers and solutions.
+
+Every checker records its latest answer, so a notebook can end with :func:`progress`. With
+:func:`set_reference_mode` switched on (the tests and instructors do this through the
+notebook's ``use_reference_solutions`` parameter), every checker checks our reference solution
+instead of the learner's answer: the learner's cell holds only their answer and the check.
 """
 
 from __future__ import annotations
@@ -13,9 +18,15 @@ import inspect
 import textwrap
 from dataclasses import dataclass
 
-__all__ = ["Feedback", "checker", "correct", "reveal", "solution", "solution_button", "wrong"]
+__all__ = ["Feedback", "checker", "correct", "progress", "record", "reference_answer", "register",
+           "reveal", "set_reference_mode", "solution", "solution_button", "wrong"]
 
 _SOLUTIONS: dict = {}
+#: module name → {exercise key → title}, in the order the exercises are defined.
+_EXERCISES: dict[str, dict[str, str]] = {}
+#: module name → {exercise key → the latest Feedback}.
+_RESULTS: dict[str, dict[str, Feedback]] = {}
+_USE_REFERENCE = False
 
 
 @dataclass(frozen=True)
@@ -48,30 +59,101 @@ def not_attempted(todo: str) -> Feedback:
     return Feedback("not attempted", f"… not attempted yet: {todo}")
 
 
-def checker(todo: str):
-    """Decorate a checker: ``None`` means not attempted; an exception becomes a ✗ naming it.
+def set_reference_mode(on: bool) -> None:
+    """With ``on``, every checker checks our reference solution instead of the learner's answer.
 
-    The checker runs on a copy of torch's random state, so checking an answer (which may build
-    layers or draw test cases) never changes what the notebook draws next.
+    A notebook calls it once, with its ``use_reference_solutions`` parameter.
+    """
+    global _USE_REFERENCE
+    if not isinstance(on, bool):
+        raise TypeError(f"use_reference_solutions must be True or False, got {on!r}")
+    _USE_REFERENCE = on
+
+
+def register(module: str, key: str, title: str) -> None:
+    """Declare exercise ``key`` of a notebook's module, with the title of its heading."""
+    _EXERCISES.setdefault(module, {})[key] = title
+
+
+def reference_answer(key: str, answer):
+    """The answer to check: the learner's, or (reference mode) solution ``key`` in its place.
+
+    Where the learner writes a function or a class, the solution is one too; where they fill
+    in a value, the registered solution function returns it.
+    """
+    if not _USE_REFERENCE:
+        return answer
+    reference = _SOLUTIONS[key]
+    return reference if callable(answer) else reference()
+
+
+def record(module: str, key: str, feedback: Feedback) -> Feedback:
+    """Remember the latest answer to exercise ``key``, for :func:`progress`."""
+    _RESULTS.setdefault(module, {})[key] = feedback
+    return feedback
+
+
+def checker(todo: str, *, solution: str, title: str):
+    """Decorate the checker of exercise ``solution`` (the key of its reference solution).
+
+    ``None`` means not attempted; an exception becomes a ✗ naming it; ``title`` is the exercise's
+    heading in the notebook, shown by :func:`progress`. The checker runs on a copy of torch's
+    random state, so checking an answer (which may build layers or draw test cases) never
+    changes what the notebook draws next.
     """
 
     def decorate(check):
+        register(check.__module__, solution, title)
+
         @functools.wraps(check)
         def run(answer, *args, **kwargs):
+            answer = reference_answer(solution, answer)
             if answer is None:
-                return not_attempted(todo)
+                return record(check.__module__, solution, not_attempted(todo))
             import torch
 
             try:
                 with torch.random.fork_rng(devices=[]):
-                    return check(answer, *args, **kwargs)
+                    feedback = check(answer, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - any learner error becomes feedback
-                return wrong(f"your answer raised {type(exc).__name__}: {exc}",
-                             "try it on a tiny example and print the intermediate values.")
+                feedback = wrong(f"your answer raised {type(exc).__name__}: {exc}",
+                                 "try it on a tiny example and print the intermediate values.")
+            return record(check.__module__, solution, feedback)
 
         return run
 
     return decorate
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Which of a notebook's exercises are solved, tried, or not attempted yet."""
+
+    rows: tuple[tuple[str, str], ...]  # (title, status)
+
+    @property
+    def solved(self) -> int:
+        return sum(status == "correct" for _, status in self.rows)
+
+    def __repr__(self) -> str:
+        marks = {"correct": "✓ solved", "wrong": "✗ tried, not solved yet",
+                 "not attempted": "… not attempted yet"}
+        lines = [f"Your progress: {self.solved} of {len(self.rows)} exercises solved"]
+        lines += [f"  {marks[status]:24s} {title}" for title, status in self.rows]
+        if self.solved == len(self.rows):
+            lines.append("Well done: every exercise of this notebook is solved.")
+        return "\n".join(lines)
+
+
+def progress(module) -> Progress:
+    """The latest result of each exercise of a notebook's module (``ex``, or its name)."""
+    name = module if isinstance(module, str) else getattr(module, "__name__", None)
+    if name not in _EXERCISES:
+        raise ValueError(f"module must be an exercise module such as convolved.exercises.nb01, "
+                         f"got {module!r}")
+    results = _RESULTS.get(name, {})
+    return Progress(tuple((title, results[key].status if key in results else "not attempted")
+                          for key, title in _EXERCISES[name].items()))
 
 
 def solution(name: str):

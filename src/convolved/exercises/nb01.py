@@ -37,7 +37,8 @@ def _conv1d_cases(count=40, seed=1):
     return cases
 
 
-@checker("write the loops in my_conv1d so that it returns the output")
+@checker("write the loops in my_conv1d so that it returns the output",
+         solution='conv1d', title='Exercise 1 · A 1-D convolution with loops')
 def check_conv1d(my_conv1d):
     """Compare ``my_conv1d(signal, kernel, stride)`` with ``torch.nn.functional.conv1d``."""
     import torch
@@ -119,7 +120,8 @@ def line_responses(kernel) -> dict[str, float]:
             for name, image in line_patterns().items()}
 
 
-@checker("set my_kernel to a 3×3 array")
+@checker("set my_kernel to a 3×3 array",
+         solution='diagonal_kernel', title='Exercise 2 · A kernel for diagonal lines')
 def check_diagonal_kernel(my_kernel):
     """|response| to ╲ lines at least twice that to ╱, │ or ─ lines, and 0 on a flat patch."""
     kernel = np.asarray(my_kernel, dtype=float)

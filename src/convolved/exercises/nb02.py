@@ -40,7 +40,8 @@ def solution_output_shapes():
     return answers
 
 
-@checker("fill my_shapes with one (N, C, H, W) tuple per layer")
+@checker("fill my_shapes with one (N, C, H, W) tuple per layer",
+         solution='output_shapes', title='Exercise 1 · Predict the output shapes')
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
     if isinstance(my_shapes, str) or not isinstance(my_shapes, (list, tuple)):
@@ -80,7 +81,8 @@ def solution_same_padding():
     return SAME_DILATION * (SAME_KERNEL_SIZE - 1) // 2
 
 
-@checker("set my_padding to an int")
+@checker("set my_padding to an int",
+         solution='same_padding', title='Exercise 2 · "Same" padding with dilation')
 def check_same_padding(my_padding):
     """The padding must keep a 5×5 kernel with dilation 2 from shrinking a 40×40 input."""
     import torch
@@ -122,7 +124,8 @@ def _parameter_cases(count=20, seed=2):
     return cases
 
 
-@checker("write my_parameter_count so that it returns a number")
+@checker("write my_parameter_count so that it returns a number",
+         solution='parameter_count', title="Exercise 3 · Count a layer's parameters")
 def check_parameter_count(my_parameter_count):
     """Compare with the number of parameters torch allocates for the same nn.Conv2d."""
     from torch import nn

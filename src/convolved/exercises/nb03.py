@@ -16,7 +16,7 @@ import numbers
 from dataclasses import dataclass
 
 from ..shapes import ConvParams, solve_conv_params
-from . import Feedback, correct, not_attempted, solution, wrong
+from . import Feedback, correct, not_attempted, record, reference_answer, register, solution, wrong
 
 __all__ = [
     "CHALLENGES",
@@ -56,6 +56,18 @@ class Challenge:
     @property
     def label(self) -> str:
         return "the worked example" if self.number == 0 else f"challenge {self.number}"
+
+    @property
+    def key(self) -> str:
+        """The name of its reference solution (and of its row in the learner's progress)."""
+        return "stack" if self.number == "stack" else f"challenge_{self.number}"
+
+    @property
+    def heading(self) -> str:
+        """The challenge's heading in the notebook."""
+        if self.number == "stack":
+            return f"Stretch challenge · A stack of layers: {self.target}"
+        return f"Challenge {self.number} · {self.name[0].upper()}{self.name[1:]}: {self.target}"
 
 
 WORKED_EXAMPLE = Challenge(0, "worked example: stride (1, 3)", (1, 256, 256), (1, 252, 84))
@@ -404,6 +416,10 @@ def _explain_mismatch(ch: Challenge, settings: dict, got: tuple) -> str:
     return "; ".join(parts) + f". Stuck? ex.hint({ch.number}, 1)"
 
 
+for _challenge in (*CHALLENGES, STACK):
+    register(__name__, _challenge.key, _challenge.heading)
+
+
 def check_challenge(number, answer, batch: int = 1) -> Feedback:
     """✓ when ``answer`` (an ``nn.Conv2d`` or a dict of its arguments) maps challenge ``number``'s
     input shape to its output shape, as torch computes it; ✗ with a hint otherwise."""
@@ -413,7 +429,13 @@ def check_challenge(number, answer, batch: int = 1) -> Feedback:
         return wrong(str(error), f"call ex.check_challenge(n, answer) with n from 1 to {len(CHALLENGES)}.")
     if ch is STACK:
         return wrong("the stack is checked by ex.check_stack", "call ex.check_stack(my_stack).")
-    name = _answer_name(number)
+    if ch is WORKED_EXAMPLE:
+        return _check_challenge(ch, answer, batch)
+    return record(__name__, ch.key, _check_challenge(ch, reference_answer(ch.key, answer), batch))
+
+
+def _check_challenge(ch: Challenge, answer, batch: int) -> Feedback:
+    name = _answer_name(ch.number)
     if answer is None:
         return not_attempted(f"set {name} for {ch.label} ({ch.target})")
     if isinstance(answer, dict):
@@ -464,6 +486,10 @@ def _kind(module) -> str:
 def check_stack(model, batch: int = 1) -> Feedback:
     """✓ when ``model`` (nn.Sequential or a list of layers) turns 1×32×32 into 16×5×5 with at most
     three conv/pool layers, at least one of each; reports the shape after every layer."""
+    return record(__name__, STACK.key, _check_stack(reference_answer(STACK.key, model), batch))
+
+
+def _check_stack(model, batch: int) -> Feedback:
     ch = STACK
     if model is None:
         return not_attempted(f"set my_stack to an nn.Sequential of conv and pool layers ({ch.target})")

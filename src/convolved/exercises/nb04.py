@@ -60,7 +60,8 @@ def _is_whole(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-@checker("fill my_shapes with one (N, C, H, W) tuple per layer")
+@checker("fill my_shapes with one (N, C, H, W) tuple per layer",
+         solution='transpose_shapes', title='Exercise 1 · Predict the output shapes')
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
     if isinstance(my_shapes, str) or not isinstance(my_shapes, (list, tuple)):
@@ -152,7 +153,8 @@ def _layer_settings(answer) -> dict:
     return dict(answer)
 
 
-@checker("fill in my_upsampler's kernel_size, stride and padding")
+@checker("fill in my_upsampler's kernel_size, stride and padding",
+         solution='upsampler', title='Exercise 2 · An exact 2× upsampler, without a checkerboard')
 def check_upsampler(my_upsampler):
     """A ConvTranspose2d that turns 16×16 into exactly 32×32, with even kernel coverage."""
     import torch
@@ -268,7 +270,8 @@ def _fmt(values) -> list:
     return (np.round(np.asarray(values, dtype=float), 2) + 0.0).tolist()
 
 
-@checker("write the loop in my_conv_transpose1d so that it returns the output")
+@checker("write the loop in my_conv_transpose1d so that it returns the output",
+         solution='conv_transpose1d', title='Exercise 3 · The scatter loop in 1-D')
 def check_conv_transpose1d(my_conv_transpose1d):
     """Compare ``my_conv_transpose1d(signal, kernel, stride, padding)`` with ``F.conv_transpose1d``."""
     cases = _transpose1d_cases()

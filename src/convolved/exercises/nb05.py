@@ -68,7 +68,8 @@ def solution_pooled_shapes():
     return answers
 
 
-@checker("fill my_pooled_shapes with one (N, C, H, W) tuple per layer")
+@checker("fill my_pooled_shapes with one (N, C, H, W) tuple per layer",
+         solution='pooled_shapes', title='Exercise 1 · Predict the pooled shapes')
 def check_pooled_shapes(my_pooled_shapes):
     """Each predicted shape must equal the shape the pooling layer produces in torch."""
     if isinstance(my_pooled_shapes, str) or not isinstance(my_pooled_shapes, (list, tuple)):
@@ -150,7 +151,8 @@ def solution_receptive_field():
     return size
 
 
-@checker("set my_receptive_field to an int")
+@checker("set my_receptive_field to an int",
+         solution='stack_receptive_field', title='Exercise 2 · The receptive field of a stack')
 def check_receptive_field(my_receptive_field):
     """The answer must equal the receptive field of :data:`RECEPTIVE_FIELD_STACK`."""
     from ..shapes import receptive_field
@@ -210,7 +212,8 @@ def max_pool_case_count() -> int:
     return len(_max_pool_cases())
 
 
-@checker("write the loops in my_max_pool2d so that it returns the output")
+@checker("write the loops in my_max_pool2d so that it returns the output",
+         solution='max_pool_loops', title='Exercise 3 · Max pooling with loops')
 def check_max_pool_loops(my_max_pool2d):
     """Compare ``my_max_pool2d(image, kernel_size, stride)`` with ``F.max_pool2d``."""
     import torch

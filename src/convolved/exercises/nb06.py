@@ -97,7 +97,8 @@ def _unnormalised(photo):
     return v2.Compose(steps[:-1])(photo)
 
 
-@checker("set my_preprocess to a v2.Compose([...]) of transforms")
+@checker("set my_preprocess to a v2.Compose([...]) of transforms",
+         solution='gray_preprocess', title='Exercise 1 · Preprocess any photo')
 def check_preprocess(my_preprocess):
     """Run on colour and gray photos of many sizes: a deterministic (1, 64, 64) float32 tensor that
     matches the reference within a tolerance (other orders of the same steps pass)."""
@@ -223,7 +224,8 @@ def _window(result, image):
     return top, left, mirrored
 
 
-@checker("set my_augment to a v2.Compose([...]) of transforms")
+@checker("set my_augment to a v2.Compose([...]) of transforms",
+         solution='flip_crop_augment', title='Exercise 2 · Augment: flip and crop')
 def check_augment(my_augment):
     """On a 3×64×64 image whose pixels hold their coordinates: every output is an exact 48×48
     window, mirrored in some calls and not others, at varying positions, reproducible by seed."""
@@ -312,7 +314,8 @@ class SolutionRandomInvert:
 _NAMES_P = re.compile(r"\bp\b")
 
 
-@checker("complete the class MyRandomInvert")
+@checker("complete the class MyRandomInvert",
+         solution='random_invert', title='Exercise 3 · A transform class of your own')
 def check_random_invert(my_class):
     """p=1 always gives 1 − image, p=0 never; p=0.5 sometimes; seeded calls repeat; the input is
     left alone; p outside [0, 1] raises ValueError naming p; it composes with torchvision's."""

@@ -120,7 +120,8 @@ def _check_item(item, index, images, labels, *, expected_image=None):
     return None
 
 
-@checker("fill in __len__ and __getitem__ of MyDigits")
+@checker("fill in __len__ and __getitem__ of MyDigits",
+         solution='dataset_class', title='Exercise 1 · A Dataset over raw 8-bit images')
 def check_dataset_class(my_class):
     """Create ``my_class`` on raw data and check len, items, the transform per draw, and errors."""
     if isinstance(my_class, Dataset):
@@ -258,7 +259,8 @@ def _order(batches) -> list[int]:
     return [int(n) for images, _ in batches for n in images[:, 0, 0, 0]]
 
 
-@checker("make make_loader return a DataLoader")
+@checker("make make_loader return a DataLoader",
+         solution='make_loader', title='Exercise 2 · A DataLoader to order')
 def check_make_loader(make_loader):
     """Check batch size, drop_last, shuffling, and that the seed (and only it) fixes the order."""
     dataset = numbered_dataset()
@@ -340,7 +342,8 @@ COLLATE_CASES = [
 ]
 
 
-@checker("make pad_collate return (images, labels)")
+@checker("make pad_collate return (images, labels)",
+         solution='pad_collate', title='Exercise 3 · A collate function for images of different sizes')
 def check_pad_collate(pad_collate):
     """Check shapes, padding at the bottom and right, labels, and use in a DataLoader."""
     cases = [ragged_items(sizes, channels, seed)
