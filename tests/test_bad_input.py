@@ -98,6 +98,12 @@ POOL_OUTPUT_SIZE = [
 ]
 
 SAME_PADDING = [
+    case("zero in_channels", shapes.conv_multiply_adds, 0, 4, 3, 8, raises=ValueError,
+         match=r"^in_channels must be >= 1"),
+    case("channels not divisible by groups", shapes.conv_multiply_adds, 3, 4, 3, 8, groups=2,
+         raises=ValueError, match=r"^in_channels \(3\) and out_channels \(4\) must both be divisible"),
+    case("float output size", shapes.conv_multiply_adds, 3, 4, 3, 8.0, raises=TypeError,
+         match=r"^output_size must be an int"),
     case("zero kernel", shapes.same_padding, 0, raises=ValueError,
          match=r"^kernel_size must be >= 1"),
     case("float kernel", shapes.same_padding, 3.0, raises=TypeError,
@@ -315,10 +321,10 @@ AVG_POOL2D = [
 PAD = [
     case("unknown mode", ops.pad, image(1, 4, 4), 1, "mirror", raises=ValueError,
          match=r"^mode must be one of 'constant', 'zeros', 'circular', 'reflect', 'replicate'"),
-    case("negative pad", ops.pad, image(1, 4, 4), -1, raises=ValueError,
-         match=r"^pad must be >= 0"),
-    case("negative amount in the tuple", ops.pad, image(1, 4, 4), (1, -2), raises=ValueError,
-         match=r"^pad\[1\] must be >= 0"),
+    case("cropping more than the input", ops.pad, image(1, 4, 4), -3, raises=ValueError,
+         match=r"^pad \(-3, -3\) crops more than the 4 positions"),
+    case("negative amount with reflect past the edge", ops.pad, image(1, 4, 4), (1, 4), "reflect",
+         raises=ValueError, match=r'^mode="reflect" needs pad < input size'),
     case("float pad", ops.pad, image(1, 4, 4), 1.5, raises=TypeError,
          match=r"^pad must be an int, got float"),
     case("bool pad", ops.pad, image(1, 4, 4), True, raises=TypeError,

@@ -41,6 +41,13 @@ _LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 # Padding
 
 
+def _per_dim(value, name: str, ndim: int, *, minimum: int) -> tuple[int, ...]:
+    """Like torch: an int, one int per spatial dimension, or a 1-tuple meaning every dimension."""
+    if isinstance(value, (tuple, list)) and len(value) == 1 and ndim > 1:
+        value = value[0]
+    return as_tuple(value, name, ndim, minimum=minimum)
+
+
 def _padding_pairs(padding, ndim: int, name: str = "padding") -> list[tuple[int, int]]:
     """int, per-dimension ints, or per-dimension (before, after) pairs → list of pairs."""
     if isinstance(padding, (tuple, list)) and any(isinstance(p, (tuple, list)) for p in padding):
@@ -49,46 +56,83 @@ def _padding_pairs(padding, ndim: int, name: str = "padding") -> list[tuple[int,
                              f"({ndim}), got {padding!r}")
         return [tuple(as_tuple(pair, f"{name}[{i}]", 2, minimum=0)) for i, pair in
                 enumerate(padding)]
-    return [(p, p) for p in as_tuple(padding, name, ndim, minimum=0)]
+    return [(p, p) for p in _per_dim(padding, name, ndim, minimum=0)]
 
 
-def pad(input, pad, mode="constant", value=0.0):
+def _source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """For each position along a padded axis, the input position it copies (-1: the fill value).
+
+    A negative amount crops: the source positions simply start (or stop) inside the input.
+    """
+    positions = np.arange(size + before + after) - before
+    if mode in ("constant", "zeros"):
+        return np.where((positions >= 0) & (positions < size), positions, -1)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    if mode == "circular":
+        return positions % size
+    period = 2 * (size - 1)  # reflect: bounce off both edges without repeating them
+    folded = np.abs(positions) % period if period else np.zeros_like(positions)
+    return np.where(folded < size, folded, period - folded)
+
+
+def pad(input, pad, mode="constant", value=None):
     """Pad an array, as ``torch.nn.functional.pad``.
 
     ``pad`` is torch's flat tuple of (before, after) amounts, **last dimension first**:
     ``(left, right)`` pads the last dimension, ``(left, right, top, bottom)`` the last two, and so
-    on. An int ``p`` is a shortcut for ``(p, p, p, p)``: p on every side of the last two
-    dimensions (of the only one for a 1-D array). ``mode``: "constant" (the ``value``; "zeros",
-    Conv2d's name for it, is accepted too), "circular" (wrap around), "reflect" (mirror without
-    repeating the edge), "replicate" (repeat the edge).
+    on; a negative amount crops. An int ``p`` is a shortcut for ``(p, p, p, p)``: p on every side
+    of the last two dimensions (of the only one for a 1-D array). ``mode``: "constant" (fill with
+    ``value``, default 0; "zeros", Conv2d's name for it, is accepted too), "circular" (wrap
+    around), "reflect" (mirror without repeating the edge), "replicate" (repeat the edge).
+
+    >>> pad(np.array([1.0, 2.0, 3.0]), (2, 1), mode="reflect")
+    array([3., 2., 1., 2., 3., 2.])
+    >>> pad(np.arange(6.0).reshape(2, 3), (-1, 0))  # negative: crop one column on the left
+    array([[1., 2.],
+           [4., 5.]])
     """
     x = as_array(input, "input", (1, 2, 3, 4, 5), "a signal, image, or batch of them")
     one_of(mode, "mode", ("constant", *PAD_MODES))
+    if value is None:
+        value = 0.0
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"value must be a number, got {type(value).__name__} {value!r}")
     if isinstance(pad, (tuple, list)):
         if not pad or len(pad) % 2:
             raise ValueError(f"pad must have an even number of entries, (before, after) per dimension "
                              f"starting from the last; got {tuple(pad)!r}")
-        amounts = as_tuple(pad, "pad", len(pad), minimum=0)
+        amounts = as_tuple(pad, "pad", len(pad))
     else:
-        amounts = as_tuple(pad, "pad", 2 * min(x.ndim, 2), minimum=0)
+        amounts = as_tuple(pad, "pad", 2 * min(x.ndim, 2))
     ndim = len(amounts) // 2
     if ndim > x.ndim:
         raise ValueError(f"pad covers {ndim} dimensions but input has only {x.ndim}")
     pairs = [amounts[2 * i:2 * i + 2] for i in reversed(range(ndim))]  # back to first-dim-first
+    out = x
     for (before, after), axis in zip(pairs, range(x.ndim - ndim, x.ndim), strict=True):
         size = x.shape[axis]
+        if size + before + after < 0:
+            raise ValueError(f"pad {(before, after)} crops more than the {size} positions of "
+                             f"dimension {axis}")
         if mode == "reflect" and max(before, after) >= size:
             raise ValueError(f'mode="reflect" needs pad < input size in dimension {axis} '
                              f"(size {size}), got {(before, after)}")
+        if mode in ("circular", "replicate") and size == 0 and before + after > 0:
+            raise ValueError(f'mode="{mode}" cannot pad the empty dimension {axis}')
         if mode == "circular" and max(before, after) > size:
             raise ValueError(f'mode="circular" needs pad <= input size in dimension {axis} '
                              f"(size {size}), got {(before, after)}")
-    widths = [(0, 0)] * (x.ndim - ndim) + pairs
-    constant = mode in ("constant", "zeros")
-    kwargs = {"constant_values": value} if constant else {}
-    return np.pad(x, widths, mode="constant" if constant else _NUMPY_PAD_MODE[mode], **kwargs)
+        if mode == "circular" and min(before, after) < 0:  # torch crops first, then wraps
+            out = np.take(out, range(max(-before, 0), size - max(-after, 0)), axis=axis)
+            size, before, after = out.shape[axis], max(before, 0), max(after, 0)
+        source = _source_index(size, before, after, mode)
+        taken = np.take(out, np.maximum(source, 0), axis=axis) if size else \
+            np.zeros(out.shape[:axis] + (len(source),) + out.shape[axis + 1:], dtype=out.dtype)
+        fill = (slice(None),) * axis + (source < 0,)
+        taken[fill] = value
+        out = taken
+    return out
 
 
 def _torch_order(pairs) -> tuple[int, ...]:
@@ -122,8 +166,8 @@ def _prepare_conv(input, weight, bias, stride, padding, dilation, groups, ndim: 
         if bias.shape[0] != out_channels:
             raise ValueError(f"bias must have out_channels={out_channels} values, "
                              f"got {bias.shape[0]}")
-    strides = as_tuple(stride, "stride", ndim, minimum=1)
-    dilations = as_tuple(dilation, "dilation", ndim, minimum=1)
+    strides = _per_dim(stride, "stride", ndim, minimum=1)
+    dilations = _per_dim(dilation, "dilation", ndim, minimum=1)
     kernel = w.shape[2:]
     if min(kernel) < 1 or w.shape[0] < 1:
         raise ValueError(f"weight must have at least one output channel and a kernel of size >= 1 "
@@ -295,9 +339,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             raise ValueError(f"bias must have out_channels={out_channels} values, "
                              f"got {bias.shape[0]}")
     kh, kw = w.shape[2:]
-    (sh, sw) = as_tuple(stride, "stride", 2, minimum=1)
-    (ph, pw) = as_tuple(padding, "padding", 2, minimum=0)
-    (dh, dw) = as_tuple(dilation, "dilation", 2, minimum=1)
+    (sh, sw) = _per_dim(stride, "stride", 2, minimum=1)
+    (ph, pw) = _per_dim(padding, "padding", 2, minimum=0)
+    (dh, dw) = _per_dim(dilation, "dilation", 2, minimum=1)
+    output_padding = _per_dim(output_padding, "output_padding", 2, minimum=0)
     out_h, out_w = shapes.conv_transpose_output_size((height, width), (kh, kw), (sh, sw),
                                                      (ph, pw), output_padding, (dh, dw))
     in_per_group = in_channels // groups
@@ -328,43 +373,71 @@ def _prepare_pool(input, kernel_size, stride, padding, dilation, ceil_mode):
     batched = x.ndim == 4
     if not batched:
         x = x[None]
-    ks = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
-    ss = ks if stride is None else as_tuple(stride, "stride", 2, minimum=1)
-    ps = as_tuple(padding, "padding", 2, minimum=0)
-    ds = as_tuple(dilation, "dilation", 2, minimum=1)
+    ks = _per_dim(kernel_size, "kernel_size", 2, minimum=1)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and not stride)  # torch: () too
+    ss = ks if no_stride else _per_dim(stride, "stride", 2, minimum=1)
+    ps = _per_dim(padding, "padding", 2, minimum=0)
+    ds = _per_dim(dilation, "dilation", 2, minimum=1)
     out_sizes = shapes.pool_output_size(x.shape[2:], ks, ss, ps, ds, ceil_mode)
     return x, ks, ss, ps, ds, out_sizes, batched
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
     """Max pooling, as ``torch.nn.functional.max_pool2d``: the largest value in each window.
 
     Padding never wins: it is filled with -inf. ``stride=None`` means stride = kernel_size.
+    With ``return_indices``, also returns where each maximum came from, as torch does: the flat
+    position ``row * W + column`` in its channel's (unpadded) H×W plane; ties go to the first.
+
+    >>> x = np.array([[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 1.0]]])
+    >>> max_pool2d(x, 2, return_indices=True)
+    (array([[[5., 8.]]]), array([[[1, 6]]]))
     """
+    if not isinstance(return_indices, bool):
+        raise TypeError(f"return_indices must be True or False, got {return_indices!r}")
     x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo), batched = _prepare_pool(
         input, kernel_size, stride, padding, dilation, ceil_mode)
+    width = x.shape[3]
     # Pad enough on the far side for ceil_mode's partial last window.
     extra_h = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - (x.shape[2] + 2 * ph))
     extra_w = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - (x.shape[3] + 2 * pw))
     x = pad(x, _torch_order([(ph, ph + extra_h), (pw, pw + extra_w)]), value=-np.inf)
     out = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)
-    for i in range(ho):
-        for j in range(wo):
-            window = x[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh,
-                       j * sw:j * sw + dw * (kw - 1) + 1:dw]
-            out[:, :, i, j] = window.max(axis=(2, 3))
-    return out if batched else out[0]
+    indices = np.empty((*x.shape[:2], ho, wo), dtype=np.int64)
+    for i, j in np.ndindex(ho, wo):
+        rows, cols = _window((i, j), (kh, kw), (sh, sw), (dh, dw))
+        window = x[:, :, rows, cols].reshape(*x.shape[:2], kh * kw)
+        best = window.argmax(axis=2)  # the first maximum in row-major order, as torch picks
+        out[:, :, i, j] = np.take_along_axis(window, best[..., None], axis=2)[..., 0]
+        tap_row, tap_col = np.divmod(best, kw)  # which tap won → its unpadded input position
+        indices[:, :, i, j] = (rows.start + dh * tap_row - ph) * width + cols.start + dw * tap_col - pw
+    if not batched:
+        out, indices = out[0], indices[0]
+    return (out, indices) if return_indices else out
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+               count_include_pad=True, divisor_override=None):
     """Mean pooling, as ``torch.nn.functional.avg_pool2d``: the average of each window.
 
     With ``count_include_pad`` the zero padding counts in the divisor (torch's default); a window
-    that ceil_mode lets hang past the padding is only divided by the part inside it.
+    that ceil_mode lets hang past the padding is only divided by the part inside it. A
+    ``divisor_override`` divides every window's sum by that number instead.
+
+    >>> avg_pool2d(np.arange(16.0).reshape(1, 4, 4), 2)
+    array([[[ 2.5,  4.5],
+            [10.5, 12.5]]])
+    >>> avg_pool2d(np.arange(16.0).reshape(1, 4, 4), 2, divisor_override=1)  # window sums
+    array([[[10., 18.],
+            [42., 50.]]])
     """
     if not isinstance(count_include_pad, bool):
         raise TypeError(f"count_include_pad must be True or False, got {count_include_pad!r}")
+    if divisor_override is not None:
+        divisor_override = as_int(divisor_override, "divisor_override")
+        if divisor_override == 0:
+            raise ValueError("divisor_override must not be 0")
     x, (kh, kw), (sh, sw), (ph, pw), _, (ho, wo), batched = _prepare_pool(
         input, kernel_size, stride, padding, 1, ceil_mode)
     height, width = x.shape[2:]
@@ -378,5 +451,5 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
             bottom, right = min(bottom, height), min(right, width)
             total = x[:, :, top:bottom, left:right].sum(axis=(2, 3))
             divisor = padded_area if count_include_pad else (bottom - top) * (right - left)
-            out[:, :, i, j] = total / divisor
+            out[:, :, i, j] = total / (divisor_override or divisor)
     return out if batched else out[0]
