@@ -15,13 +15,17 @@ test execute bench: export OMP_NUM_THREADS = 1
 setup: $(STAMP)
 
 # Recreate the venv when it is missing or broken; reinstall when the pins or the package change.
-$(STAMP): requirements.txt pyproject.toml
+# JupyterLab's course defaults (no news pop-up, README rendered, closing a notebook stops its
+# kernel) are the same file Binder uses.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+$(STAMP): requirements.txt pyproject.toml binder/overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		(echo "Convolved needs Python 3.11 or newer as $(PYTHON) (try: make PYTHON=python3.11 ...)"; exit 1)
 	@$(BIN)/python -c "" 2>/dev/null || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	mkdir -p $(LAB_SETTINGS) && cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
 	@touch $@
 
 lab: setup

@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from binder_url import binder_url  # noqa: E402
 
 CPU_BUILDS = {"torch", "torchvision"}
-TEST_ONLY = {"nbval", "pytest", "pytest-xdist", "hypothesis", "ruff", "playwright"}
+TEST_ONLY = {"nbval", "pytest", "pytest-xdist", "hypothesis", "ruff", "playwright", "expecttest"}
 CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
 
 
@@ -48,6 +48,15 @@ def test_binder_installs_the_course_package_and_python():
     assert overrides["@jupyterlab/notebook-extension:tracker"]["kernelShutdown"] is True
     assert (ROOT / "binder" / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_make_lab_uses_the_same_jupyterlab_defaults_without_the_news_popup():
+    overrides = json.loads((ROOT / "binder" / "overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}
+    # `make setup` installs them where JupyterLab reads application settings: <prefix>/share/...
+    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert json.loads(installed.read_text()) == overrides, "run `make setup`"
 
 
 @pytest.mark.parametrize("remote", [
