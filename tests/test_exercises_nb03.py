@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -39,6 +41,8 @@ class TestChallenges:
         assert (224 - 11) / 4 + 1 == 54.25 and conv_output_size(224, 11, 4) == 54
         assert (227 - 11) / 4 + 1 == 55 and conv_output_size(227, 11, 4) == 55
         assert conv_output_size(224, 11, 4, 2) == 55  # torchvision's padding 2
+        # the key points' claim: from 224, exactly paddings 2 and 3 give 55
+        assert [p for p in range(8) if conv_output_size(224, 11, 4, p) == 55] == [2, 3]
 
     def test_worked_example(self):
         layer = nn.Conv2d(1, 1, kernel_size=5, stride=(1, 3))
@@ -226,20 +230,24 @@ class TestCheckStack:
         feedback = nb03.check_stack(nb03.solution_stack())
         assert feedback.passed
         text = repr(feedback)
-        for shape in ["1×32×32", "6×28×28", "6×14×14", "16×5×5"]:
+        for shape in ["1×32×32", "6×14×14", "16×5×5"]:
             assert shape in text
 
     @pytest.mark.parametrize(
         "stack",
         [
-            [nn.Conv2d(1, 16, 5), nn.MaxPool2d(2), nn.Conv2d(16, 16, 6, stride=2)],
-            nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(1, 16, 7, stride=2)),  # 16 → 5
-            nn.Sequential(nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(4), nn.Conv2d(6, 16, 3)),  # 28 → 7 → 5
-            nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.MaxPool2d(6, stride=6, padding=1)),  # 32 → 5
-            nn.Sequential(nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU()), nn.MaxPool2d(2),
-                          nn.Sequential(nn.Conv2d(6, 16, 5, stride=2), nn.ReLU())),
+            [nn.Conv2d(1, 6, 5, stride=2), nn.Conv2d(6, 16, 5, stride=2)],
+            nn.Sequential(nn.Conv2d(1, 8, 4, stride=2, padding=1), nn.ReLU(), nn.Conv2d(8, 16, 4, stride=3)),
+            nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 16, 4, stride=2, padding=1),
+                          nn.ReLU(), nn.Conv2d(16, 16, 4, stride=3)),
+            nn.Sequential(nn.Conv2d(1, 8, 5, stride=5), nn.Tanh(), nn.Conv2d(8, 16, 2)),  # 32 → 6 → 5
+            nn.Sequential(nn.Sequential(nn.Conv2d(1, 6, (5, 4), stride=(2, 4)), nn.ReLU()),
+                          # rows 14 → 5, columns 8 → 5
+                          nn.Sequential(nn.Conv2d(6, 16, (5, 4), stride=(2, 1)), nn.BatchNorm2d(16))),
+            nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, padding_mode="reflect"), nn.Conv2d(16, 16, 5, 5),
+                          nn.Conv2d(16, 16, 2, groups=16)),
         ],
-        ids=["list", "pool-first", "avg-pool", "two-layers", "nested"],
+        ids=["list", "two-layers", "three-layers", "k-equals-s", "rectangular-nested", "groups"],
     )
     def test_other_valid_stacks_pass(self, stack):
         assert nb03.check_stack(stack).passed
@@ -255,29 +263,67 @@ class TestCheckStack:
     @pytest.mark.parametrize(
         ("stack", "fragment"),
         [
-            (nn.Sequential(nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5)),
-             "gives 16×10×10, not 16×5×5"),
-            (nn.Sequential(nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.MaxPool2d(2)),
-             "2 conv and 2 pool layers"),
-            (nn.Sequential(nn.Conv2d(1, 16, 28)), "1 conv and 0 pool layers"),
-            (nn.Sequential(nn.Conv2d(1, 16, 5), nn.AdaptiveAvgPool2d(5)), "adaptive pooling"),
-            (nn.Sequential(nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.Conv2d(8, 16, 5, stride=2)),
+            (nn.Sequential(nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5, stride=2)),
+             "uses MaxPool2d, a pooling layer"),
+            (nn.Sequential(nn.Conv2d(1, 16, 5), nn.AvgPool2d(2), nn.Conv2d(16, 16, 5, stride=2)),
+             "convolutions only"),
+            (nn.Sequential(nn.Conv2d(1, 16, 5), nn.AdaptiveAvgPool2d(5)), "AdaptiveAvgPool2d"),
+            (nn.Sequential(nn.Conv2d(1, 16, 12, stride=5)), "12×12 kernel"),
+            (nn.Sequential(nn.Conv2d(1, 16, (5, 7), stride=(2, 3)), nn.Conv2d(16, 16, (5, 3), 2)),
+             "5×7 kernel"),
+            (nn.Sequential(nn.Conv2d(1, 16, 5, stride=6)), "stride larger than its kernel"),
+            (nn.Sequential(nn.Conv2d(1, 16, 5, stride=5, dilation=2)), "dilated"),
+            (nn.Sequential(nn.Conv2d(1, 6, 5, stride=2), nn.Conv2d(6, 16, 5)), "gives 16×10×10, not 16×5×5"),
+            ([nn.Conv2d(1, 4, 2, stride=2), nn.Conv2d(4, 8, 2, stride=2), nn.Conv2d(8, 8, 2),
+              nn.Conv2d(8, 16, 3)], "with 4 conv layers"),
+            (nn.Sequential(nn.Conv2d(1, 6, 5, stride=2), nn.Conv2d(8, 16, 5, stride=2)),
              "expects in_channels=8, but the layer before it gives 6 channels"),
-            ([nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.Conv2d(6, 16, 50)], "Kernel size can't be greater"),
-            (nn.Sequential(nn.Conv2d(1, 16, 5, padding=-1), nn.MaxPool2d(5)), "padding must be 0 or more"),
-            (nn.Sequential(nn.Conv2d(1, 16, 5), nn.Flatten()), "not 16×5×5"),
-            ([nn.Conv2d(1, 6, 5), "pool"], "not layers: str"),
+            ([nn.Conv2d(1, 6, 5, stride=5), nn.Conv2d(6, 8, 5, stride=5), nn.Conv2d(8, 16, 5)],
+             "Kernel size can't be greater"),
+            (nn.Sequential(nn.Conv2d(1, 16, 5, padding=-1)), "padding must be 0 or more"),
+            (nn.Sequential(nn.Conv2d(1, 6, 5, stride=2), nn.Conv2d(6, 16, 5, stride=2), nn.Flatten()),
+             "gives 400, not 16×5×5"),
+            (nn.Sequential(nn.Conv2d(1, 16, 5, stride=2), nn.Conv2d(16, 16, 3, stride=2), nn.Upsample(5)),
+             "Upsample changes the shape"),
+            ([nn.Conv2d(1, 6, 5), "conv"], "not layers: str"),
             ("nn.Sequential()", "is a str"),
             (nn.Conv2d(1, 6, 5), "not 16×5×5"),
         ],
-        ids=["wrong-size", "four-layers", "no-pool", "adaptive", "channel-mismatch", "kernel-too-big",
-             "negative-padding", "flatten", "string-in-list", "string", "single-conv"],
+        ids=["max-pool", "avg-pool", "adaptive", "big-kernel", "rectangular-big", "skips-pixels", "dilated",
+             "wrong-size", "four-layers", "channel-mismatch", "kernel-too-big-for-input", "negative-padding",
+             "flatten", "upsample", "string-in-list", "string", "single-conv"],
     )
     def test_wrong_stacks_get_a_hint_with_the_shapes(self, stack, fragment):
         assert_wrong_with_hint(nb03.check_stack(stack), fragment)
+
+    def test_stack_hints_are_computed_from_the_rules(self):
+        text = repr(nb03.hint("stack", 2))
+        firsts = [m for m in range(5, 42) if solve_conv_params(32, m, max_kernel_size=5)]
+        assert firsts[0] == 6 and max(firsts) == 33 and "6–11, 14–17, 28–33" in text
+        # one layer within the rules never gets from 32 to 5, which is what makes it a stack
+        assert not solve_conv_params(32, 5, max_kernel_size=5)
+        assert "at least two layers" in repr(nb03.hint("stack", 1))
 
 
 class TestSolutions:
     @pytest.mark.parametrize("name", [f"challenge_{n}" for n in NUMBERS] + ["stack"])
     def test_every_solution_can_be_revealed(self, name):
         assert reveal(name).startswith("```python\ndef solution_")
+
+    @pytest.mark.parametrize("name", [f"challenge_{n}" for n in NUMBERS] + ["stack"])
+    def test_every_solution_shows_arithmetic_that_holds(self, name):
+        """Worked arithmetic with literal values, per dimension, and every step of it right."""
+        source = reveal(name)
+        assert "shapes." not in source and "solve_conv_params" not in source  # no helper call
+        steps = ARITHMETIC.findall(source)
+        assert steps, source
+        for m, p, k, s, floored, n in steps:
+            m, p, k, s, n = int(m), int(p), int(k), int(s), int(n)
+            assert conv_output_size(m, k, s, p) == n, (m, p, k, s, n)
+            if floored:
+                assert float(floored) == (m + 2 * p - k) / s
+        assert "rows" in source or "layer 1" in source
+
+
+#: "⌊(224 + 2·2 − 11) / 4⌋ + 1 = ⌊54.25⌋ + 1 = 55" or "⌊(32 + 2·0 − 5) / 1⌋ + 1 = 27 + 1 = 28"
+ARITHMETIC = re.compile(r"⌊\((\d+) \+ 2·(\d+) − (\d+)\) / (\d+)⌋ \+ 1 = (?:⌊?([\d.]+)⌋? \+ 1 = )?(\d+)")

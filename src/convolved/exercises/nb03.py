@@ -5,8 +5,8 @@ Each challenge is a target: an input shape (channels, rows, columns) and the out
 parameters with ours: it builds the learner's layer in torch, runs a tensor of the input shape
 through it (on the "meta" device: shapes only, no memory, no arithmetic) and compares the shape.
 :func:`hint` gives three hints per challenge, computed with :func:`convolved.shapes.solve_conv_params`.
-The stretch challenge, :func:`check_stack`, runs a small stack of conv and pool layers on a real
-tensor and reports the shape after every layer.
+The stretch challenge, :func:`check_stack`, runs a small stack of convolution layers (no pooling:
+that is notebook 05) on a real tensor and reports the shape after every layer.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = [
 TIMES = "×"
 MAX_KERNEL_SIZE = 11  # solve_conv_params's default bound, used for counts and hints
 MAX_STACK_LAYERS = 3
+MAX_STACK_KERNEL = 5  # the stack's kernels are at most 5×5, with a stride no larger than the kernel
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Challenge:
     def heading(self) -> str:
         """The challenge's heading in the notebook."""
         if self.number == "stack":
-            return f"Stretch challenge · A stack of layers: {self.target}"
+            return f"Stretch challenge · Convolutions only: {self.target}"
         return f"Challenge {self.number} · {self.name[0].upper()}{self.name[1:]}: {self.target}"
 
 
@@ -80,7 +81,7 @@ CHALLENGES = (
     Challenge(6, "a 16:9 video frame, two strides", (3, 90, 160), (16, 45, 32)),
     Challenge(7, "a spectrogram: keep the frequencies, shrink time", (1, 64, 401), (8, 64, 100)),
 )
-STACK = Challenge("stack", "LeNet-5's features in at most three layers", (1, 32, 32), (16, 5, 5))
+STACK = Challenge("stack", "LeNet-5's features with convolutions only", (1, 32, 32), (16, 5, 5))
 
 CONV_KEYS = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups",
              "bias", "padding_mode")
@@ -246,26 +247,47 @@ def _hint_solution(ch: Challenge) -> str:
     return "\n".join(lines)
 
 
+def _ranges(sizes) -> str:
+    """[6, 7, 8, 14, 15] → "6–8, 14–15"."""
+    runs: list[list[int]] = []
+    for size in sorted(sizes):
+        if runs and size == runs[-1][-1] + 1:
+            runs[-1].append(size)
+        else:
+            runs.append([size])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
+
+
+def _stack_reach(m: int, n: int) -> list[ConvParams]:
+    """One-layer solutions within the stack's rules (kernel ≤ 5, stride ≤ kernel, p ≤ k // 2)."""
+    return solve_conv_params(m, n, max_kernel_size=MAX_STACK_KERNEL)
+
+
 def _stack_hint(step: int) -> str:
     ch = STACK
+    m, n = ch.input_shape[1], ch.output_shape[1]
+    k = MAX_STACK_KERNEL
     if step == 1:
-        return ("Hint 1 for the stack (1×32×32 → 16×5×5): work backwards from 5×5.\n"
-                "  A 2×2 max pool halves (rounding down): N = ⌊M / 2⌋; a conv follows "
-                f"{FORMULA}.\n"
-                "  The last conv layer sets the channels: out_channels = 16. Each conv's in_channels "
-                "must be the previous layer's channel count.")
+        return (f"Hint 1 for the stack ({ch.target}): rows and columns alike, one layer at a time.\n"
+                f"  Each conv follows {FORMULA}. With k ≤ {k} and s ≤ k, one layer shrinks at most "
+                f"about k times: ⌊({m} − {k}) / {k}⌋ + 1 = {(m - k) // k + 1}, not {n}. So you need "
+                "at least two layers.\n"
+                f"  Channels: the last conv has out_channels = {ch.output_shape[0]}; each conv's "
+                "in_channels is the previous conv's out_channels.")
     if step == 2:
-        return ("Hint 2 for the stack: 1×32×32 → conv → pool → conv → 16×5×5 works.\n"
-                "  A 5×5 conv without padding makes 32 → 28, a 2×2 pool 28 → 14; then one more "
-                f"conv must map 14 → 5: it has {len(_axis_solutions(14, 5))} solutions "
-                "(solve_conv_params(14, 5)). Other routes work too.")
-    option = min(_axis_solutions(14, 5), key=lambda o: _axis_preference(14, o))
-    return ("Hint 3 for the stack: one solution.\n"
-            "  nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),\n"
-            f"                nn.Conv2d(6, {ch.output_shape[0]}, {option.kernel_size}, "
-            f"stride={option.stride}, padding={option.padding}))\n"
-            f"  32 → 28 → 14 → ⌊(14 + {2 * option.padding} − {option.kernel_size}) / "
-            f"{option.stride}⌋ + 1 = 5")
+        firsts = [size for size in range(n, m + 2 * k) if _stack_reach(m, size)]
+        seconds = [size for size in firsts if _stack_reach(size, n)]
+        return (f"Hint 2 for the stack: two layers are enough, {m} → M → {n}.\n"
+                f"  In one layer (k ≤ {k}, s ≤ k, p ≤ k // 2) {m} can become {_ranges(firsts)}; "
+                f"of these, {_ranges(seconds)} can become {n} in one more layer.\n"
+                f"  Pick a middle size M and solve two one-layer problems, e.g. with "
+                f"shapes.solve_conv_params({m}, M, max_kernel_size={k}).")
+    return ("Hint 3 for the stack: one solution, in three layers.\n"
+            "  nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),\n"
+            "                nn.Conv2d(8, 16, 4, stride=2, padding=1), nn.ReLU(),\n"
+            f"                nn.Conv2d(16, {ch.output_shape[0]}, 4, stride=3))\n"
+            "  32 → ⌊(32 + 2 − 3) / 1⌋ + 1 = 32 → ⌊(32 + 2 − 4) / 2⌋ + 1 = 16 "
+            "→ ⌊(16 + 0 − 4) / 3⌋ + 1 = 5")
 
 
 def hint(number, step: int = 1) -> Hint:
@@ -468,7 +490,7 @@ def _check_challenge(ch: Challenge, answer, batch: int) -> Feedback:
 
 
 # ----------------------------------------------------------------------------------------------
-# The stretch challenge: a small stack of conv and pool layers
+# The stretch challenge: a small stack of convolution layers, no pooling
 
 
 def _kind(module) -> str:
@@ -476,23 +498,38 @@ def _kind(module) -> str:
 
     if isinstance(module, nn.Conv2d):
         return "conv"
-    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
+    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveMaxPool2d, nn.AdaptiveAvgPool2d,
+                           nn.LPPool2d, nn.FractionalMaxPool2d)):
         return "pool"
-    if isinstance(module, (nn.AdaptiveMaxPool2d, nn.AdaptiveAvgPool2d)):
-        return "adaptive"
     return "other"
+
+
+def _conv_breaks_rules(module) -> str | None:
+    """What a conv layer of the stack does against the rules (kernel ≤ 5, stride ≤ kernel), if any."""
+    kernel, stride, dilation = (_pair(getattr(module, key)) for key in ("kernel_size", "stride",
+                                                                          "dilation"))
+    if dilation != (1, 1):
+        return f"{module} is dilated; this challenge keeps dilation at 1"
+    if max(kernel) > MAX_STACK_KERNEL:
+        return (f"{module} has a {kernel[0]}×{kernel[1]} kernel; the rule is at most "
+                f"{MAX_STACK_KERNEL}×{MAX_STACK_KERNEL}")
+    if any(s > k for s, k in zip(stride, kernel, strict=True)):
+        return (f"{module} has a stride larger than its kernel, so it skips pixels; the rule is "
+                "stride ≤ kernel size")
+    return None
 
 
 def check_stack(model, batch: int = 1) -> Feedback:
     """✓ when ``model`` (nn.Sequential or a list of layers) turns 1×32×32 into 16×5×5 with at most
-    three conv/pool layers, at least one of each; reports the shape after every layer."""
+    three Conv2d layers (kernels at most 5×5, stride at most the kernel, no pooling); reports the
+    shape after every layer."""
     return record(__name__, STACK.key, _check_stack(reference_answer(STACK.key, model), batch))
 
 
 def _check_stack(model, batch: int) -> Feedback:
     ch = STACK
     if model is None:
-        return not_attempted(f"set my_stack to an nn.Sequential of conv and pool layers ({ch.target})")
+        return not_attempted(f"set my_stack to an nn.Sequential of Conv2d layers ({ch.target})")
     rows = [("input", tuple(ch.input_shape))]  # (layer, shape after it), filled as the stack runs
     try:
         import torch
@@ -502,13 +539,13 @@ def _check_stack(model, batch: int) -> Feedback:
             strays = [type(layer).__name__ for layer in model if not isinstance(layer, nn.Module)]
             if strays:
                 raise _Refusal(f"my_stack holds things that are not layers: {', '.join(strays)}",
-                               "put torch layers in it, e.g. [nn.Conv2d(1, 6, 5), nn.MaxPool2d(2)].")
+                               "put torch layers in it, e.g. [nn.Conv2d(1, 6, 5), nn.ReLU(), ...].")
             model = nn.Sequential(*model)
         if not isinstance(model, nn.Module):
             raise _Refusal(f"my_stack is a {type(model).__name__}, not a torch layer",
-                           "build it with nn.Sequential(nn.Conv2d(...), nn.MaxPool2d(...), ...).")
+                           "build it with nn.Sequential(nn.Conv2d(...), nn.ReLU(), nn.Conv2d(...)).")
         model = copy.deepcopy(model).eval()
-        kinds = []
+        layers = []  # (module, kind, whether it changed the shape)
 
         def before(module, inputs):
             if isinstance(module, nn.Conv2d):
@@ -519,11 +556,11 @@ def _check_stack(model, batch: int) -> Feedback:
                                    f"layer before it gives {channels} channels "
                                    f"(shapes so far: {_rows_text(rows)})",
                                    "each conv's in_channels must equal the previous conv's "
-                                   "out_channels (pooling keeps the channels).")
+                                   "out_channels.")
 
         def after(module, inputs, output):
             rows.append((repr(module), tuple(output.shape[1:])))
-            kinds.append((_kind(module), tuple(inputs[0].shape[1:]) != tuple(output.shape[1:])))
+            layers.append((module, _kind(module), tuple(inputs[0].shape[1:]) != tuple(output.shape[1:])))
 
         leaves = [m for m in model.modules() if not list(m.children())]
         handles = [h for m in leaves for h in (m.register_forward_pre_hook(before),
@@ -540,28 +577,37 @@ def _check_stack(model, batch: int) -> Feedback:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return wrong(f"stack: running your stack raised {type(exc).__name__}: {first_line} "
                      f"(shapes so far: {_rows_text(rows)})",
-                     "check each layer's kernel against the size it receives (the table above).")
+                     "check each layer's kernel against the size it receives (the shapes above).")
     table = _rows_text(rows, multiline=True)
+    pools = [module for module, kind, _ in layers if kind == "pool"]
+    if pools:
+        return wrong(f"stack: your stack uses {type(pools[0]).__name__}, a pooling layer:\n{table}",
+                     "this challenge is convolutions only (pooling is notebook 05's subject): let a "
+                     "strided Conv2d shrink the maps, as in challenge 3.")
+    for module, kind, _ in layers:
+        broken = _conv_breaks_rules(module) if kind == "conv" else None
+        if broken:
+            return wrong(f"stack: {broken}:\n{table}",
+                         f"every kernel at most {MAX_STACK_KERNEL}×{MAX_STACK_KERNEL}, stride at most "
+                         "the kernel size, dilation 1: use more layers instead (ex.hint('stack', 1)).")
     if not hasattr(out, "shape") or tuple(out.shape[1:]) != ch.output_shape:
         got = shape_text(out.shape[1:]) if hasattr(out, "shape") else type(out).__name__
         return wrong(f"stack: your stack gives {got}, not {shape_text(ch.output_shape)}:\n{table}",
-                     "work backwards from 5×5 (ex.hint('stack', 1)); a 2×2 pool halves the size.")
-    names = {"adaptive": "adaptive pooling", "other": "a layer that is neither conv nor pool"}
-    for kind, changes in kinds:
-        if kind == "adaptive" or (kind == "other" and changes):
-            return wrong(f"stack: your stack reaches {shape_text(ch.output_shape)}, but uses "
-                         f"{names[kind]} that changes the shape:\n{table}",
-                         "reach the target with nn.Conv2d and nn.MaxPool2d / nn.AvgPool2d only "
-                         "(adaptive pooling picks its kernel for you); activations are fine.")
-    conv = sum(kind == "conv" for kind, _ in kinds)
-    pool = sum(kind == "pool" for kind, _ in kinds)
-    if conv == 0 or pool == 0 or conv + pool > MAX_STACK_LAYERS:
-        return wrong(f"stack: your stack reaches {shape_text(ch.output_shape)} with {conv} conv and "
-                     f"{pool} pool layers:\n{table}",
-                     f"use at most {MAX_STACK_LAYERS} conv/pool layers, with at least one of each "
-                     "(LeNet-5 itself used four: conv, pool, conv, pool).")
-    return correct(f"stack: {conv} conv and {pool} pool layers turn "
-                   f"{shape_text(ch.input_shape)} into {shape_text(ch.output_shape)}:\n{table}")
+                     "work backwards from 5×5, one layer at a time (ex.hint('stack', 1)).")
+    others = [module for module, kind, changes in layers if kind == "other" and changes]
+    if others:
+        return wrong(f"stack: your stack reaches {shape_text(ch.output_shape)}, but "
+                     f"{type(others[0]).__name__} changes the shape:\n{table}",
+                     "reach the target with nn.Conv2d layers only; activations such as nn.ReLU() "
+                     "are fine, they keep the shape.")
+    conv = sum(kind == "conv" for _, kind, _ in layers)
+    if conv > MAX_STACK_LAYERS:
+        return wrong(f"stack: your stack reaches {shape_text(ch.output_shape)} with {conv} conv "
+                     f"layers:\n{table}",
+                     f"use at most {MAX_STACK_LAYERS} (LeNet-5 needed two convolutions and two "
+                     "pooling layers; can three strided convolutions do it?).")
+    return correct(f"stack: {conv} conv layers turn {shape_text(ch.input_shape)} into "
+                   f"{shape_text(ch.output_shape)}:\n{table}")
 
 
 def _rows_text(rows, multiline: bool = False) -> str:
@@ -577,25 +623,33 @@ def _rows_text(rows, multiline: bool = False) -> str:
 
 @solution("challenge_1")
 def solution_challenge_1():
-    # 32 − 5 + 1 = 28: a 5×5 kernel, stride 1, no padding (LeNet-5's layer C1).
+    # LeNet-5's own layer C1: six 5×5 kernels, stride 1, no padding
+    # channels: 1 in (fixed by the input), 6 out (one kernel per feature map)
+    # rows and columns: ⌊(32 + 2·0 − 5) / 1⌋ + 1 = 27 + 1 = 28
     return {"out_channels": 6, "kernel_size": 5, "stride": 1, "padding": 0}
 
 
 @solution("challenge_2")
 def solution_challenge_2():
-    # "Same" size at stride 1 needs 2p = k − 1: a 3×3 kernel with padding 1, as in VGG.
+    # VGG's own layer: 3×3 kernels with padding 1 (at stride 1 the size stays when 2p = k − 1)
+    # channels: 64 in, 64 out
+    # rows and columns: ⌊(224 + 2·1 − 3) / 1⌋ + 1 = 223 + 1 = 224
     return {"out_channels": 64, "kernel_size": 3, "stride": 1, "padding": 1}
 
 
 @solution("challenge_3")
 def solution_challenge_3():
-    # Stride 2 halves: ⌊(64 + 2 − 3) / 2⌋ + 1 = 31 + 1 = 32 (ResNet's downsampling convolutions).
+    # ResNet's downsampling convolution: 3×3, stride 2 (which halves), padding 1
+    # channels: 32 in, 64 out
+    # rows and columns: ⌊(64 + 2·1 − 3) / 2⌋ + 1 = ⌊31.5⌋ + 1 = 32
     return {"out_channels": 64, "kernel_size": 3, "stride": 2, "padding": 1}
 
 
 @solution("challenge_4")
 def solution_challenge_4():
-    # (227 − 11) / 4 + 1 = 55 exactly: AlexNet's 96 kernels of 11×11 at stride 4.
+    # AlexNet's own layer: 11×11 kernels at stride 4, no padding
+    # channels: 3 in (colour), 96 out
+    # rows and columns: ⌊(227 + 2·0 − 11) / 4⌋ + 1 = ⌊54⌋ + 1 = 55   (216 / 4 is exact)
     return {"out_channels": 96, "kernel_size": 11, "stride": 4, "padding": 0}
 
 
@@ -603,19 +657,26 @@ def solution_challenge_4():
 def solution_challenge_5():
     from torch import nn
 
-    # torchvision's AlexNet: padding 2 makes ⌊(224 + 4 − 11) / 4⌋ + 1 = ⌊54.25⌋ + 1 = 55.
+    # torchvision's AlexNet: 11×11 kernels at stride 4, padding 2
+    # channels: 3 in, 64 out
+    # rows and columns: ⌊(224 + 2·2 − 11) / 4⌋ + 1 = ⌊54.25⌋ + 1 = 55
+    # (padding 3 works too: ⌊(224 + 2·3 − 11) / 4⌋ + 1 = ⌊54.75⌋ + 1 = 55)
     return nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2)
 
 
 @solution("challenge_6")
 def solution_challenge_6():
-    # rows: ⌊(90 + 4 − 5) / 2⌋ + 1 = 45; columns: ⌊(160 + 0 − 5) / 5⌋ + 1 = 32.
+    # channels: 3 in, 16 out
+    # rows:    ⌊(90 + 2·2 − 5) / 2⌋ + 1 = ⌊44.5⌋ + 1 = 45
+    # columns: ⌊(160 + 2·0 − 5) / 5⌋ + 1 = ⌊31⌋ + 1 = 32
     return {"out_channels": 16, "kernel_size": 5, "stride": (2, 5), "padding": (2, 0)}
 
 
 @solution("challenge_7")
 def solution_challenge_7():
-    # rows keep 64 (k = 3, p = 1, s = 1); columns: (401 − 5) / 4 + 1 = 100 exactly.
+    # channels: 1 in, 8 out
+    # rows (keep the 64 bands): ⌊(64 + 2·1 − 3) / 1⌋ + 1 = 63 + 1 = 64
+    # columns (a quarter):      ⌊(401 + 2·0 − 5) / 4⌋ + 1 = ⌊99⌋ + 1 = 100   (396 / 4 is exact)
     return {"out_channels": 8, "kernel_size": (3, 5), "stride": (1, 4), "padding": (1, 0)}
 
 
@@ -623,10 +684,12 @@ def solution_challenge_7():
 def solution_stack():
     from torch import nn
 
-    # 32 → conv 5×5 → 28 → max pool 2×2 → 14 → conv 5×5, stride 2 → ⌊(14 − 5) / 2⌋ + 1 = 5
+    # rows and columns alike; 5×5 kernels at stride 2 (stride ≤ kernel, so every pixel is read):
+    # layer 1: ⌊(32 + 2·0 − 5) / 2⌋ + 1 = ⌊13.5⌋ + 1 = 14
+    # layer 2: ⌊(14 + 2·0 − 5) / 2⌋ + 1 = ⌊4.5⌋ + 1 = 5
+    # channels: 1 → 6 → 16 (the last conv's out_channels is the target's 16)
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5), nn.ReLU(),
-        nn.MaxPool2d(2),
+        nn.Conv2d(1, 6, kernel_size=5, stride=2), nn.ReLU(),
         nn.Conv2d(6, 16, kernel_size=5, stride=2), nn.ReLU(),
     )
 
