@@ -121,6 +121,20 @@ def test_conv2d_fast_matches_torch_and_conv2d(case):
                                ops.conv2d(x, weight, bias, **kwargs), **TOLERANCE)
 
 
+@pytest.mark.parametrize(("x_shape", "w_shape", "kwargs"), [
+    ((2, 3, 20, 23), (4, 3, 7, 7), {}),  # the FFT path: 49 taps
+    ((1, 1, 30, 30), (1, 1, 21, 21), {"padding": 3}),
+    ((1, 4, 16, 16), (4, 2, 9, 8), {"groups": 2, "padding": "same"}),
+    ((1, 2, 16, 16), (3, 2, 7, 7), {"stride": 2}),  # strided: im2col even for big kernels
+    ((1, 2, 16, 16), (3, 2, 7, 7), {"dilation": 2}),
+])
+def test_conv2d_fast_big_kernels_match_torch(x_shape, w_shape, kwargs):
+    rng = np.random.default_rng(3)
+    x, weight, bias = random_array(rng, x_shape), random_array(rng, w_shape), random_array(rng, w_shape[:1])
+    expected = torch_result(F.conv2d, x, weight, bias, **kwargs)
+    np.testing.assert_allclose(ops.conv2d_fast(x, weight, bias, **kwargs), expected, **TOLERANCE)
+
+
 @pytest.mark.parametrize("ndim", [1, 2, 3])
 def test_conv_kernel_too_large_is_refused_like_torch(ndim):
     """The boundary: a kernel one pixel larger than the padded input."""

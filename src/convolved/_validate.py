@@ -9,7 +9,7 @@ import numpy as np
 
 def as_int(value, name: str, *, minimum: int | None = None) -> int:
     """Return ``value`` as an int, refusing bools, floats and anything below ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     value = int(value)
     if minimum is not None and value < minimum:
@@ -41,8 +41,13 @@ def spatial_ndim(*values) -> tuple[int, bool]:
     return 1, False
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def as_array(value, name: str, ndims: tuple[int, ...], what: str) -> np.ndarray:
     """Turn ``value`` (NumPy array, torch tensor or nested list) into a float array of allowed ndim."""
+    if type(value) is np.ndarray and value.dtype in _FLOATS and value.ndim in ndims:
+        return value  # the common case, without the checks below (they cost more than a small conv)
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu().numpy()
     if not isinstance(value, (np.ndarray, list, tuple)):
