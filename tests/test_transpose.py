@@ -1,6 +1,9 @@
-"""convolved.transpose: the convolution matrix, kernel coverage, the bilinear kernel, text layout."""
+"""convolved.transpose: transpose convolution as a convolution over a zero-inserted input, the
+convolution matrix, kernel coverage, the bilinear kernel, text layout."""
 
 from __future__ import annotations
+
+import doctest
 
 import numpy as np
 import pytest
@@ -9,8 +12,94 @@ import torch.nn.functional as F
 from helpers import random_configs
 from hypothesis import given
 from hypothesis import strategies as st
+from torch import nn
 
 from convolved import ops, transpose
+
+
+@st.composite
+def transpose_cases(draw):
+    """A random F.conv_transpose2d call: channels, groups, kernel, stride, padding, output_padding,
+    dilation (each per dimension), sizes; some of them impossible (torch refuses those)."""
+    groups = draw(st.integers(1, 3))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    dims = []
+    for _ in range(2):
+        k, s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        p = draw(st.integers(0, d * (k - 1) + 2))
+        o = draw(st.integers(0, max(s, d)))  # max(s, d) itself is refused by torch
+        dims.append((draw(st.integers(1, 5)), k, s, p, o, d))
+    size, kernel, stride, padding, output_padding, dilation = (tuple(v) for v in zip(*dims, strict=True))
+    return (c_in, c_out, groups, size, kernel, stride, padding, output_padding, dilation,
+            draw(st.booleans()), draw(st.integers(0, 2**16)))
+
+
+@random_configs(150)
+@given(transpose_cases())
+def test_transpose_convolution_is_a_convolution_over_the_zero_inserted_input(case):
+    c_in, c_out, groups, size, kernel, stride, padding, output_padding, dilation, with_bias, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, c_in, *size))
+    w = rng.standard_normal((c_in, c_out // groups, *kernel))
+    b = rng.standard_normal(c_out) if with_bias else None
+    try:
+        bias = None if b is None else torch.tensor(b)
+        expected = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), bias, stride, padding, output_padding,
+                                      groups, dilation).numpy()
+    except RuntimeError:
+        expected = None  # output_padding too large, or the padding crops everything
+    try:
+        ours = transpose.conv_transpose2d_as_conv(x, w, b, stride, padding, output_padding, groups, dilation)
+    except ValueError:
+        ours = None
+    assert (ours is None) == (expected is None), case
+    if expected is not None:
+        assert ours.shape == expected.shape
+        assert np.allclose(ours, expected)
+        # an unbatched input (C, H, W) works too
+        assert np.allclose(transpose.conv_transpose2d_as_conv(x[0], w, b, stride, padding, output_padding,
+                                                               groups, dilation), expected[0])
+
+
+def test_transpose_convolution_matches_the_layer():
+    torch.manual_seed(0)
+    layer = nn.ConvTranspose2d(4, 6, kernel_size=(3, 4), stride=(2, 3), padding=(1, 2), output_padding=(1, 0),
+                               dilation=(1, 2), groups=2, dtype=torch.float64)
+    x = torch.randn(3, 4, 5, 6, dtype=torch.float64)
+    with torch.no_grad():
+        expected = layer(x).numpy()
+    ours = transpose.conv_transpose2d_as_conv(x, layer.weight, layer.bias, layer.stride, layer.padding,
+                                              layer.output_padding, layer.groups, layer.dilation)
+    assert np.allclose(ours, expected)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_padding_regimes_full_same_valid(k):
+    """At stride 1, a transpose convolution with padding p is a convolution with padding k − 1 − p
+    and the flipped kernel: p = 0 a "full" one, p = (k − 1)/2 a "same" one, p = k − 1 a "valid" one."""
+    rng = np.random.default_rng(k)
+    x = torch.tensor(rng.standard_normal((1, 1, 7, 7)))
+    kernel = torch.tensor(rng.standard_normal((1, 1, k, k)))
+    flipped = torch.flip(kernel, dims=(2, 3))
+    for p in range(k):
+        transposed = F.conv_transpose2d(x, kernel, padding=p)
+        assert torch.allclose(transposed, F.conv2d(x, flipped, padding=k - 1 - p))
+        assert transposed.shape[-1] == 7 + k - 1 - 2 * p
+    assert F.conv_transpose2d(x, kernel).shape[-1] == 7 + k - 1  # full
+    assert F.conv_transpose2d(x, kernel, padding=k - 1).shape[-1] == 7 - k + 1  # valid
+    if k % 2:
+        assert torch.allclose(F.conv_transpose2d(x, kernel, padding=(k - 1) // 2),
+                              F.conv2d(x, flipped, padding="same"))
+
+
+def test_zero_insert():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    spaced = transpose.zero_insert(x, (3, 2))
+    assert spaced.shape == (4, 5)
+    assert np.array_equal(spaced[::3, ::2], x) and spaced.sum() == x.sum()
+    assert np.array_equal(transpose.zero_insert(x, 1), x)
+    batch = np.ones((2, 3, 4, 4))
+    assert transpose.zero_insert(batch, 2).shape == (2, 3, 7, 7)
 
 
 @st.composite
@@ -98,8 +187,23 @@ def test_side_by_side_aligns_blocks():
         (lambda: transpose.coverage(5, 3, 2, output_padding=2), ValueError, "output_padding"),
         (lambda: transpose.bilinear_kernel(0), ValueError, "factor"),
         (lambda: transpose.bilinear_kernel(2.0), TypeError, "factor"),
+        (lambda: transpose.zero_insert(np.ones(3), 2), ValueError, "x"),
+        (lambda: transpose.zero_insert(np.ones((3, 3)), 0), ValueError, "stride"),
+        (lambda: transpose.conv_transpose2d_as_conv(np.ones((1, 2, 3, 3)), np.ones((3, 1, 2, 2))), ValueError,
+         "channel mismatch"),
+        (lambda: transpose.conv_transpose2d_as_conv(np.ones((1, 2, 3, 3)), np.ones((2, 1, 2, 2)), groups=3),
+         ValueError, "groups"),
+        (lambda: transpose.conv_transpose2d_as_conv(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2,
+                                                    output_padding=2), ValueError, "output_padding"),
+        (lambda: transpose.conv_transpose2d_as_conv(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), padding=-1),
+         ValueError, "padding"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_doctests_pass():
+    results = doctest.testmod(transpose)
+    assert results.attempted >= 2 and results.failed == 0

@@ -1,6 +1,10 @@
-"""Helpers for notebook 04, transpose convolution: the matrix of a convolution, kernel coverage,
-the bilinear upsampling kernel, and arrays printed side by side.
+"""Helpers for notebook 04, transpose convolution: the layer as an ordinary convolution over a
+zero-inserted input, the matrix of a convolution, kernel coverage, the bilinear upsampling kernel,
+and arrays printed side by side.
 
+A transpose convolution scatters scaled copies of its kernel; the same numbers come out of an
+ordinary convolution that gathers, over the input with ``stride − 1`` zeros inserted between its
+pixels and a border of zeros, with the kernel flipped (:func:`conv_transpose2d_as_conv`).
 A convolution is linear, so it is a matrix times the flattened input; transpose convolution is
 that matrix's transpose (:func:`convolution_matrix`). With a stride, the kernel copies that a
 transpose convolution scatters overlap unevenly unless the stride divides the kernel size
@@ -11,10 +15,96 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import shapes
-from ._validate import as_array, as_tuple
+from . import ops, shapes
+from ._validate import as_array, as_int, as_tuple
 
-__all__ = ["bilinear_kernel", "convolution_matrix", "coverage", "side_by_side"]
+__all__ = ["bilinear_kernel", "conv_transpose2d_as_conv", "convolution_matrix", "coverage",
+           "side_by_side", "zero_insert"]
+
+
+def zero_insert(x, stride) -> np.ndarray:
+    """Put ``stride − 1`` zeros between neighbouring pixels, along the last two axes.
+
+    An H×W image becomes ((H − 1)·s + 1)×((W − 1)·s + 1); its pixels land ``stride`` apart.
+    ``stride`` is an int or a pair (rows, columns); any leading axes (batch, channels) are kept.
+
+    >>> zero_insert(np.array([[1.0, 2.0], [3.0, 4.0]]), 2)
+    array([[1., 0., 2.],
+           [0., 0., 0.],
+           [3., 0., 4.]])
+    """
+    x = as_array(x, "x", (2, 3, 4), "an image (H, W), or (C, H, W) or (N, C, H, W)")
+    sh, sw = as_tuple(stride, "stride", 2, minimum=1)
+    height, width = x.shape[-2:]
+    spaced = np.zeros((*x.shape[:-2], (height - 1) * sh + 1, (width - 1) * sw + 1), dtype=x.dtype)
+    spaced[..., ::sh, ::sw] = x
+    return spaced
+
+
+def _pad_or_crop(x, before: int, after: int, axis: int) -> np.ndarray:
+    """Add zeros to (positive) or remove values from (negative) the two ends of one axis."""
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (max(before, 0), max(after, 0))
+    x = np.pad(x, widths)
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(max(-before, 0), x.shape[axis] - max(-after, 0))
+    return x[tuple(index)]
+
+
+def conv_transpose2d_as_conv(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                             groups=1, dilation=1) -> np.ndarray:
+    r"""Transpose convolution computed as an ordinary convolution (the gather view).
+
+    Same arguments and result as ``torch.nn.functional.conv_transpose2d`` (``weight`` is
+    (in_channels, out_channels/groups, kH, kW)). Three steps, one dimension at a time:
+
+    1. insert ``stride − 1`` zeros between neighbouring input pixels (:func:`zero_insert`);
+    2. add $d(k-1) - p$ zeros on each side (a negative count crops), and ``output_padding`` more
+       at the end (bottom, right);
+    3. run an ordinary stride-1 convolution (:func:`convolved.ops.conv2d_fast`) with dilation $d$,
+       each kernel flipped (rotated 180°) and the in/out channels of the weight swapped.
+
+    The sizes add up to the transpose formula: $(M-1)s + 1 + 2(d(k-1) - p) + o - d(k-1)
+    = (M-1)s - 2p + d(k-1) + o + 1$.
+
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> conv_transpose2d_as_conv(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0]  # each pixel paints a 2×2 block
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]])
+    """
+    x = as_array(input, "input", (3, 4), "(N, C, H, W), or unbatched (C, H, W)")
+    batched = x.ndim == 4
+    if not batched:
+        x = x[None]
+    w = as_array(weight, "weight", (4,), "(in_channels, out_channels/groups, kH, kW)")
+    groups = as_int(groups, "groups", minimum=1)
+    in_channels = x.shape[1]
+    if w.shape[0] != in_channels:
+        raise ValueError(f"channel mismatch: input has {in_channels} channels but weight's first "
+                         f"dimension (in_channels) is {w.shape[0]} (weight shape {w.shape})")
+    if in_channels % groups:
+        raise ValueError(f"groups={groups} must divide in_channels ({in_channels})")
+    kernel = w.shape[2:]
+    strides = as_tuple(stride, "stride", 2, minimum=1)
+    paddings = as_tuple(padding, "padding", 2, minimum=0)
+    output_paddings = as_tuple(output_padding, "output_padding", 2, minimum=0)
+    dilations = as_tuple(dilation, "dilation", 2, minimum=1)
+    out_size = shapes.conv_transpose_output_size(x.shape[2:], kernel, strides, paddings,
+                                                 output_paddings, dilations)  # checks the values
+    spaced = zero_insert(x, strides)
+    for axis, (k, p, o, d) in enumerate(zip(kernel, paddings, output_paddings, dilations, strict=True)):
+        border = d * (k - 1) - p
+        spaced = _pad_or_crop(spaced, border, border + o, axis=2 + axis)
+    # (in, out/groups, kH, kW) → (out, in/groups, kH, kW), per group, each kernel rotated 180°
+    in_per_group, out_per_group = in_channels // groups, w.shape[1]
+    flipped = (w.reshape(groups, in_per_group, out_per_group, *kernel).swapaxes(1, 2)
+               .reshape(groups * out_per_group, in_per_group, *kernel)[..., ::-1, ::-1])
+    out = ops.conv2d_fast(spaced, np.ascontiguousarray(flipped), bias, dilation=dilations,
+                          groups=groups)
+    assert out.shape[2:] == tuple(out_size)
+    return out if batched else out[0]
 
 
 def convolution_matrix(kernel, input_shape, stride=1, padding=0) -> np.ndarray:
