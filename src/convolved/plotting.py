@@ -159,10 +159,15 @@ def plot_signals(signals: dict, title=None, size=(8.0, 2.6), xlabel="position", 
     return fig
 
 
-def to_png(fig, dpi=80) -> bytes:
-    """PNG bytes of a figure, without metadata, so the same figure gives the same bytes."""
+def to_png(fig, dpi=80, compress_level=1) -> bytes:
+    """PNG bytes of a figure, without metadata, so the same figure gives the same bytes.
+
+    Light compression by default: for an explorer's picture, encoding at zlib's level 6 takes
+    as long as drawing the figure, for files only about a third smaller.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
+                pil_kwargs={"compress_level": compress_level})
     return buffer.getvalue()
 
 

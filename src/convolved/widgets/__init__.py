@@ -14,6 +14,7 @@ import base64
 from contextlib import contextmanager
 
 import ipywidgets as w
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import plotting
@@ -33,6 +34,8 @@ class Explorer:
     title = "Explorer"
 
     def __init__(self, controls: list[w.Widget], layout: w.Widget | None = None):
+        self.controls = list(controls)
+        self._layouts: dict = {}  # arrangement of the figure's axes → their laid-out positions
         self.view = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.draws = 0  # how many times the figure was drawn
         self._holding = 0
@@ -55,7 +58,39 @@ class Explorer:
         """Draw the figure now, unless controls are being changed inside :meth:`holding`."""
         if not self._holding:
             self.draws += 1
-            self.view.value = plotting.to_png(self.draw())
+            self.view.value = plotting.to_png(self._reuse_layout(self.draw()), dpi=self.dpi)
+
+    dpi = 80
+
+    def _reuse_layout(self, fig: Figure) -> Figure:
+        """Lay the figure out as the last figure with the same axes, if there was one.
+
+        Matplotlib's constrained layout measures every text to place the axes, which costs as
+        much as drawing the figure. The explorer's figure keeps its arrangement while a control
+        moves, so it is laid out once per arrangement and the positions are reused: those of
+        the axes, and of the figure's titles, which the layout moves too.
+        """
+        engine = fig.get_layout_engine()
+        if engine is None:
+            return fig
+        key = (tuple(fig.get_size_inches()), tuple(
+            ax.get_label() if ax.get_subplotspec() is None else ax.get_subplotspec().get_geometry()
+            for ax in fig.axes))
+        titles = [getattr(fig, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")]
+        if key not in self._layouts:
+            FigureCanvasAgg(fig)  # the layout measures text with the canvas's renderer
+            fig.set_dpi(self.dpi)
+            engine.execute(fig)
+            self._layouts[key] = ([ax.get_position() for ax in fig.axes],
+                                  [title.get_position() if title else None for title in titles])
+        fig.set_layout_engine("none")
+        positions, title_positions = self._layouts[key]
+        for ax, position in zip(fig.axes, positions, strict=True):
+            ax.set_position(position)
+        for title, position in zip(titles, title_positions, strict=True):
+            if title is not None and position is not None:
+                title.set_position(position)
+        return fig
 
     @contextmanager
     def holding(self):
