@@ -1,4 +1,5 @@
-"""Measure the course's budgets (`make bench`): notebook run time and memory, conv2d_fast speed.
+"""Measure the course's budgets (`make bench`): notebook run time and memory, explorer redraw
+latency, conv2d_fast speed.
 
 Each notebook is executed by papermill in a fresh process, so the kernel it starts is that
 process's only child and `getrusage(RUSAGE_CHILDREN)` gives the kernel's peak RSS. The speed
@@ -18,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_SECONDS, BUDGET_SERIES_SECONDS, BUDGET_RSS_GB, BUDGET_RATIO = 8.0, 55.0, 1.2, 2.0
+BUDGET_EXPLORER_MEDIAN_MS, BUDGET_EXPLORER_WORST_MS, EXPLORER_CHANGES = 100.0, 250.0, 6
 # (input shape, weight shape) of the convolutions the notebooks run
 LESSON_SHAPES = [
     ((1, 1, 256, 256), (1, 1, 3, 3)),  # a kernel on the grayscale photo (01, explorer)
@@ -40,6 +42,62 @@ def run_one(path: str, output: str = os.devnull) -> None:
     wall = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
     print(json.dumps({"wall": wall, "peak_gb": peak_kb / 1024**2}))
+
+
+def lesson_explorers():
+    """Each notebook's explorer, built as its notebook builds it (default parameters)."""
+    from torchvision.transforms import v2
+
+    from convolved import data, widgets
+    from convolved.exercises import nb03
+
+    images, labels = data.digits()
+    yield "01", widgets.KernelExplorer(image="camera")
+    yield "02", widgets.ConvGeometryExplorer(size=7, kernel_size=3, padding=1, stride=2)
+    yield "03", widgets.LayerShapeExplorer(presets=nb03.explorer_presets())
+    yield "04", widgets.TransposeConvExplorer(size=3, kernel_size=3, stride=2, padding=1)
+    yield "05", widgets.PoolingExplorer(image="camera", size=128)
+    yield "06", widgets.TransformExplorer(image="chelsea", transform="RandomRotation", value=30, seed=0)
+    train_transform = v2.RandomAffine(degrees=12, translate=(0.1, 0.1),
+                                      interpolation=v2.InterpolationMode.BILINEAR)
+    yield "07", widgets.DatasetExplorer(images[:1400], labels[:1400],
+                                        transforms={"train_transform": train_transform})
+
+
+def control_changes(explorer, count: int = EXPLORER_CHANGES):
+    """A control of the explorer and ``count`` values to set in turn: a slider nudged one step
+    (away from its end) and back, or a dropdown switched between two options."""
+    import ipywidgets as w
+
+    for control in explorer.controls:
+        if isinstance(control, (w.IntSlider, w.FloatSlider)) and control.max > control.min:
+            other = control.value + control.step
+            if other > control.max:
+                other = control.value - control.step
+            return control, [other, control.value] * (count // 2)
+        if isinstance(control, w.Dropdown) and len(control.options) > 1:
+            values = [option[1] if isinstance(option, tuple) else option for option in control.options]
+            other = values[1] if control.value == values[0] else values[0]
+            return control, [other, control.value] * (count // 2)
+    raise ValueError(f"{type(explorer).__name__} has no slider or dropdown to move")
+
+
+def explorer_latency() -> list[dict]:
+    """Milliseconds from a control's new value to the explorer's new picture, in the kernel."""
+    import statistics
+
+    rows = []
+    for notebook, explorer in lesson_explorers():
+        control, values = control_changes(explorer)
+        times = []
+        for value in values:
+            start = time.perf_counter()
+            control.value = value  # runs react() and draws the new picture
+            times.append(time.perf_counter() - start)
+        rows.append({"notebook": notebook, "explorer": type(explorer).__name__,
+                     "control": control.description, "median_ms": statistics.median(times) * 1e3,
+                     "worst_ms": max(times) * 1e3, "png_kb": len(explorer.view.value) / 1024})
+    return rows
 
 
 def speed_ratios() -> list[dict]:
@@ -66,7 +124,7 @@ def speed_ratios() -> list[dict]:
 
 def main() -> int:
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    results = {"notebooks": {}, "speed": []}
+    results = {"notebooks": {}, "explorers": [], "speed": []}
     print("| notebook | wall (s) | peak RSS (GB) |\n|---|---:|---:|")
     for path in notebooks:
         child = subprocess.run([sys.executable, __file__, "--one", str(path)], check=True,
@@ -79,6 +137,16 @@ def main() -> int:
     print(f"| **series** | **{series:.1f}** | |")
     print(f"\nbudgets: ≤ {BUDGET_SECONDS:g} s and ≤ {BUDGET_RSS_GB:g} GB per notebook, "
           f"≤ {BUDGET_SERIES_SECONDS:g} s for the series\n")
+    print("| notebook | explorer | control | median (ms) | worst (ms) | picture (KB) |\n"
+          "|---|---|---|---:|---:|---:|")
+    for row in explorer_latency():
+        results["explorers"].append(row)
+        flag = " ⚠" if (row["median_ms"] > BUDGET_EXPLORER_MEDIAN_MS
+                        or row["worst_ms"] > BUDGET_EXPLORER_WORST_MS) else ""
+        print(f"| {row['notebook']} | {row['explorer']} | {row['control']} | {row['median_ms']:.0f} | "
+              f"{row['worst_ms']:.0f} | {row['png_kb']:.0f} |{flag}")
+    print(f"\nbudget: ≤ {BUDGET_EXPLORER_MEDIAN_MS:g} ms median and ≤ {BUDGET_EXPLORER_WORST_MS:g} ms "
+          f"worst over {EXPLORER_CHANGES} changes, from a control's new value to the new picture\n")
     print("| input · weight | conv2d_fast (ms) | F.conv2d (ms) | ratio |\n|---|---:|---:|---:|")
     for row in speed_ratios():
         results["speed"].append(row)
