@@ -1,13 +1,13 @@
 """Real data that ships with installed packages — nothing is downloaded.
 
-Photos come from scikit-image's bundled samples, handwritten digits from scikit-learn, and small
-synthetic signals and volumes are generated from a seed.
+Photos come from scikit-image's bundled samples, handwritten digits from scikit-learn (a copy
+ships with this package), and small synthetic signals and volumes are generated from a seed.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 import numpy as np
 
@@ -91,20 +91,20 @@ def to_batch(image):
 def digits():
     """scikit-learn's 1,797 handwritten digits: images (N, 1, 8, 8) float32 in [0, 1], labels (N,).
 
-    Read straight from the file scikit-learn ships (what ``sklearn.datasets.load_digits`` reads),
-    without importing scikit-learn, which alone takes most of a second.
-    """
-    import importlib.util
+    The package ships a copy (``digits.npz``, 30 KB; the tests check it equals
+    ``sklearn.datasets.load_digits()``), because importing scikit-learn alone takes half a
+    second. The digits come from the UCI "Optical Recognition of Handwritten Digits" data set
+    (Alpaydin and Kaynak, 1998; CC BY 4.0): each pixel counts 0 to 16 ink points of a 4×4 block.
 
+    >>> images, labels = digits()
+    >>> tuple(images.shape), tuple(labels.shape), int(labels[0])
+    ((1797, 1, 8, 8), (1797,), 0)
+    """
     import torch
 
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("digits() needs scikit-learn installed (pip install scikit-learn)")
-    table = np.loadtxt(Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz",
-                       delimiter=",")
-    images = torch.tensor(table[:, :-1].reshape(-1, 1, 8, 8) / 16.0, dtype=torch.float32)
-    return images, torch.tensor(table[:, -1], dtype=torch.int64)
+    with np.load(resources.files("convolved") / "digits.npz") as stored:
+        images = torch.tensor(stored["images"][:, None] / 16.0, dtype=torch.float32)
+        return images, torch.tensor(stored["labels"], dtype=torch.int64)
 
 
 def synthetic_signal(length: int = 40, seed: int = 0) -> np.ndarray:
