@@ -20,7 +20,7 @@ CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
 def pins(path: Path) -> dict[str, str]:
     result = {}
     for line in path.read_text().splitlines():
-        line = line.strip()
+        line = line.split("#")[0].strip()
         if line and not line.startswith(("#", "-")):
             name, version = line.split("==")
             result[name.lower()] = version
