@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -21,6 +23,14 @@ def test_solutions_are_registered_and_revealed():
 class TestOutputShapes:
     def test_reference_solution_passes(self):
         assert nb04.check_output_shapes(nb04.solution_output_shapes()).passed
+
+    def test_the_solution_shows_the_arithmetic_not_a_helper_call(self):
+        source = reveal("transpose_shapes")
+        assert "conv_transpose_output_size" not in source and "shapes." not in source
+        for step in re.findall(r"(\d+)·\((\d+) − 1\) \+ (\d+) − 2·(\d+)(?: \+ (\d+))? = (\d+)", source):
+            s, m, k, p, o, n = (int(v or 0) for v in step)
+            assert s * (m - 1) + k - 2 * p + o == n, step
+        assert len(re.findall(r"= \d+", source)) >= 5
 
     def test_an_independent_answer_passes(self):
         # Worked out by hand, as lists and tuples, one with NumPy integers.
@@ -63,21 +73,41 @@ class TestOutputShapes:
 
 class TestUpsampler:
     def test_reference_solution_passes(self):
-        assert nb04.check_upsampler(nb04.solution_upsampler()).passed
+        feedback = nb04.check_upsampler(nb04.solution_upsampler())
+        assert feedback.passed
+        assert "Odena" in repr(feedback) and "resizing, then convolving" in repr(feedback)
 
     @pytest.mark.parametrize(
         "answer",
         [
-            {"kernel_size": 2, "stride": 2, "padding": 0},
-            {"kernel_size": 6, "stride": 2, "padding": 2, "output_padding": 0},
-            {"kernel_size": (4, 2), "stride": 2, "padding": (1, 0), "output_padding": None},
-            {"kernel_size": 17, "stride": 1, "padding": 0, "output_padding": 0},
-            nn.ConvTranspose2d(1, 1, kernel_size=4, stride=2, padding=1),
+            {"kernel_size": 9, "stride": 3, "padding": 3},
+            {"kernel_size": 9, "stride": 3, "padding": 4, "output_padding": 2},
+            {"kernel_size": 12, "stride": 3, "padding": 5, "output_padding": 1},
+            {"kernel_size": (9, 6), "stride": 3, "padding": (3, 2), "output_padding": (0, 1)},
+            {"kernel_size": 6, "stride": (3, 3), "padding": (2, 2), "output_padding": 1},
+            {"kernel_size": 9, "stride": 3, "padding": 3, "output_padding": None},
+            nn.ConvTranspose2d(1, 1, kernel_size=6, stride=3, padding=2, output_padding=1),
         ],
-        ids=["k2", "k6", "rectangular", "stride-1", "layer"],
+        ids=["k9", "k9-output-padding-2", "k12", "rectangular", "pairs", "output-padding-none", "layer"],
     )
     def test_other_valid_answers_pass(self, answer):
         assert nb04.check_upsampler(answer).passed
+
+    def test_every_valid_answer_is_accepted_and_the_rules_are_as_stated(self):
+        """Brute force over small settings: ✓ exactly for 48×48, stride 3, kernel a multiple of 3 above 3."""
+        for k in range(1, 16):
+            for s in range(1, 5):
+                for p in range(0, 8):
+                    for o in range(0, s):
+                        if s * 15 + k - 2 * p + o < 1:
+                            continue
+                        answer = {"kernel_size": k, "stride": s, "padding": p, "output_padding": o}
+                        good = s * 15 + k - 2 * p + o == 48 and s == 3 and k > 3 and k % 3 == 0
+                        assert nb04.check_upsampler(answer).passed == good, answer
+
+    def test_the_text_before_does_not_give_the_answer(self):
+        """The 2× upsampler (k 4, s 2, p 1) appears in the notebook; the exercise asks for 3×."""
+        assert not nb04.check_upsampler({"kernel_size": 4, "stride": 2, "padding": 1}).passed
 
     def test_scaffold_as_shipped_is_not_attempted(self):
         scaffold = {"kernel_size": None, "stride": None, "padding": None, "output_padding": 0}
@@ -87,24 +117,32 @@ class TestUpsampler:
     @pytest.mark.parametrize(
         ("answer", "fragment"),
         [
-            ({"kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1}, "checkerboard"),
-            ({"kernel_size": 3, "stride": 2, "padding": 1}, "becomes 31×31"),
-            ({"kernel_size": 4, "stride": 2, "padding": 0}, "becomes 34×34"),
-            ({"kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 2}, "torch refuses"),
-            ({"kernel_size": 4, "stride": None, "padding": 1}, "stride still None"),
-            ({"kernel_size": 4, "stride": 2, "padding": -1}, "at least 0"),
-            ({"kernel_size": 0, "stride": 2, "padding": 1}, "at least 1"),
-            ({"kernel_size": 4.0, "stride": 2, "padding": 1}, "whole numbers"),
-            ({"kernel_size": 4, "stride": 2, "padding": 1, "dilation": 1}, "unexpected key"),
-            ({"kernel_size": 4, "stride": 2, "padding": 20}, "torch refuses"),
-            (nn.ConvTranspose2d(3, 1, kernel_size=4, stride=2, padding=1), "input channels"),
+            ({"kernel_size": 5, "stride": 3, "padding": 1}, "uneven overlap"),
+            ({"kernel_size": 4, "stride": 3, "padding": 1, "output_padding": 1},
+             "not a multiple of the stride"),
+            ({"kernel_size": 3, "stride": 3, "padding": 0}, "only touch"),
+            ({"kernel_size": 1, "stride": 3, "padding": 0, "output_padding": 2}, "no copy at all"),
+            ({"kernel_size": 18, "stride": 2, "padding": 0}, "stride 3"),
+            ({"kernel_size": 33, "stride": 1, "padding": 0}, "stride 3"),
+            ({"kernel_size": 4, "stride": 2, "padding": 1}, "becomes 32×32"),
+            ({"kernel_size": 6, "stride": 3, "padding": 2}, "becomes 47×47"),
+            ({"kernel_size": (6, 9), "stride": 3, "padding": 2, "output_padding": 1}, "for the columns"),
+            ({"kernel_size": 6, "stride": 3, "padding": 2, "output_padding": 3}, "torch refuses"),
+            ({"kernel_size": 6, "stride": None, "padding": 2}, "stride still None"),
+            ({"kernel_size": 6, "stride": 3, "padding": -1}, "at least 0"),
+            ({"kernel_size": 0, "stride": 3, "padding": 1}, "at least 1"),
+            ({"kernel_size": 6.0, "stride": 3, "padding": 2}, "whole numbers"),
+            ({"kernel_size": 6, "stride": 3, "padding": 2, "dilation": 1}, "unexpected key"),
+            ({"kernel_size": 6, "stride": 3, "padding": 40}, "torch refuses"),
+            (nn.ConvTranspose2d(3, 1, kernel_size=6, stride=3, padding=2, output_padding=1),
+             "input channels"),
             (nn.ConvTranspose2d(1, 1, kernel_size=2, stride=2, padding=1, dilation=3), "dilation"),
-            (nn.Conv2d(1, 1, 4, stride=2, padding=1), "give a dict"),
-            ("k=4, s=2, p=1", "give a dict"),
+            (nn.Conv2d(1, 1, 6, stride=3, padding=2), "give a dict"),
+            ("k=6, s=3, p=2", "give a dict"),
         ],
-        ids=["checkerboard", "31", "34", "output-padding-too-big", "stride-missing", "negative",
-             "zero-kernel", "float", "extra-key", "crops-everything", "three-channels", "dilated",
-             "conv2d", "string"],
+        ids=["checkerboard", "checkerboard-k4", "touching", "gaps", "stride-2", "stride-1", "2x", "47",
+             "columns", "output-padding-too-big", "stride-missing", "negative", "zero-kernel", "float",
+             "extra-key", "crops-everything", "three-channels", "dilated", "conv2d", "string"],
     )
     def test_wrong_answers_get_a_hint(self, answer, fragment):
         assert_wrong_with_hint(nb04.check_upsampler(answer), fragment)

@@ -45,15 +45,12 @@ def shape_questions() -> str:
 
 @solution("transpose_shapes")
 def solution_output_shapes():
-    from convolved.shapes import conv_transpose_output_size
-
-    answers = []
-    for _, (batch, _, height, width), kwargs in SHAPE_QUESTIONS:
-        size = conv_transpose_output_size((height, width), kwargs["kernel_size"],
-                                          kwargs.get("stride", 1), kwargs.get("padding", 0),
-                                          kwargs.get("output_padding", 0))
-        answers.append((batch, kwargs["out_channels"], *size))
-    return answers
+    # Each side: N = s(M − 1) + k − 2p + output_padding; the batch stays, C becomes out_channels.
+    # layer 1: rows and columns 1·(7 − 1) + 3 − 2·0 = 9
+    # layer 2: rows and columns 2·(16 − 1) + 4 − 2·1 = 32           (batch 2, 32 channels)
+    # layer 3: rows and columns 2·(5 − 1) + 3 − 2·1 + 1 = 10
+    # layer 4: rows 1·(10 − 1) + 1 − 2·0 = 10; columns 3·(10 − 1) + 5 − 2·1 = 30
+    return [(1, 4, 9, 9), (2, 32, 32, 32), (1, 1, 10, 10), (1, 6, 10, 30)]
 
 
 def _is_whole(value) -> bool:
@@ -128,16 +125,21 @@ def _guess_spatial(answer, sizes, kwargs) -> str | None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Exercise 2: an exact 2× upsampler without a checkerboard
+# Exercise 2: an exact 3× upsampler whose kernel copies overlap evenly
 
-UPSAMPLE_IN, UPSAMPLE_OUT = 16, 32
+UPSAMPLE_IN, UPSAMPLE_OUT, UPSAMPLE_FACTOR = 16, 48, 3
 _UPSAMPLE_KEYS = ("kernel_size", "stride", "padding", "output_padding")
+CHECKERBOARD_NOTE = ("Even coverage removes the uneven overlap, but a learned kernel can still produce a "
+                     "checkerboard (Odena, Dumoulin and Olah, 2016): resizing, then convolving, is the "
+                     "reliable fix.")
 
 
 @solution("upsampler")
 def solution_upsampler():
-    # s(M − 1) + k − 2p = 2·15 + 4 − 2 = 32, and the stride 2 divides the kernel size 4.
-    return {"kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 0}
+    # stride 3: copies 3 pixels apart; kernel 6, a multiple of 3 and larger than 3: even overlap.
+    # rows and columns: 3·(16 − 1) + 6 − 2·2 + 1 = 45 + 6 − 4 + 1 = 48   (output_padding 1 < stride 3)
+    # (kernel 9, padding 3 works too: 3·(16 − 1) + 9 − 2·3 + 0 = 48)
+    return {"kernel_size": 6, "stride": 3, "padding": 2, "output_padding": 1}
 
 
 def _layer_settings(answer) -> dict:
@@ -154,9 +156,10 @@ def _layer_settings(answer) -> dict:
 
 
 @checker("fill in my_upsampler's kernel_size, stride and padding",
-         solution='upsampler', title='Exercise 2 · An exact 2× upsampler, without a checkerboard')
+         solution='upsampler', title='Exercise 2 · A 3× upsampler with evenly overlapping copies')
 def check_upsampler(my_upsampler):
-    """A ConvTranspose2d that turns 16×16 into exactly 32×32, with even kernel coverage."""
+    """A ConvTranspose2d that turns 16×16 into exactly 48×48, stride 3, kernel copies that overlap
+    (kernel larger than the stride) and cover every interior pixel equally often."""
     import torch
     from torch import nn
 
@@ -205,24 +208,40 @@ def check_upsampler(my_upsampler):
     ks, ss = layer.kernel_size, layer.stride
     description = (f"kernel {_pair_text(ks)}, stride {_pair_text(ss)}, padding "
                    f"{_pair_text(layer.padding)}, output_padding {_pair_text(layer.output_padding)}")
-    if size != (UPSAMPLE_OUT, UPSAMPLE_OUT):
-        k, s, p, op = ks[0], ss[0], layer.padding[0], layer.output_padding[0]
-        return wrong(f"with {description} the 16×16 input becomes {size[0]}×{size[1]}",
-                     f"N = s(M − 1) + k − 2p + output_padding = {s}·15 + {k} − {2 * p} + {op} = "
-                     f"{s * 15 + k - 2 * p + op} for the rows; you need 32. Start from stride 2.")
+    m, n, f = UPSAMPLE_IN, UPSAMPLE_OUT, UPSAMPLE_FACTOR
     if layer.dilation != (1, 1):
         return wrong(f"your layer has dilation {_pair_text(layer.dilation)}",
                      "leave dilation at 1 for this exercise.")
-    uneven = [axis for axis, (k, s) in zip(("rows", "columns"), zip(ks, ss, strict=True),
-                                            strict=True) if k % s]
-    if uneven:
-        return wrong(f"{description} gives 32×32, but with a checkerboard: along the {uneven[0]} the "
-                     f"kernel size is not a multiple of the stride, so some output pixels get more "
-                     f"kernel copies than their neighbours",
-                     "choose a kernel size the stride divides (e.g. stride 2 with an even kernel) "
-                     "and adjust the padding.")
-    return correct(f"{description}: 16×16 → 32×32, and the stride divides the kernel, so every "
-                   "interior pixel gets the same number of kernel copies: no checkerboard.")
+    if size != (n, n):
+        axis = 0 if size[0] != n else 1
+        k, s, p, op = ks[axis], ss[axis], layer.padding[axis], layer.output_padding[axis]
+        return wrong(f"with {description} the {m}×{m} input becomes {size[0]}×{size[1]}",
+                     f"N = s(M − 1) + k − 2p + output_padding = {s}·{m - 1} + {k} − {2 * p} + {op} = "
+                     f"{s * (m - 1) + k - 2 * p + op} for the {('rows', 'columns')[axis]}; you need "
+                     f"{n}. Start from stride {f}, and remember output_padding (smaller than the stride).")
+    if ss != (f, f):
+        return wrong(f"{description} gives {n}×{n}, but with stride {_pair_text(ss)}",
+                     f"a {f}× upsampler places the copies of neighbouring input pixels {f} output pixels "
+                     f"apart: stride {f}, so that each input pixel stands for a {f}×{f} block.")
+    for axis, (k, s) in zip(("rows", "columns"), zip(ks, ss, strict=True), strict=True):
+        if k < s:
+            return wrong(f"{description} gives {n}×{n}, but along the {axis} the kernel ({k}) is "
+                         f"shorter than the stride ({s}): some output pixels get no copy at all",
+                         "the kernel must be larger than the stride, so that neighbouring copies overlap.")
+        if k == s:
+            return wrong(f"{description} gives {n}×{n}, but along the {axis} the copies only touch: "
+                         f"each input pixel paints its own {s}-pixel block (a blocky resize)",
+                         "make the kernel larger than the stride, so neighbouring copies overlap and "
+                         "blend, but keep it a multiple of the stride.")
+        if k % s:
+            return wrong(f"{description} gives {n}×{n}, but with uneven overlap: along the {axis} the "
+                         f"kernel size {k} is not a multiple of the stride {s}, so some output pixels get "
+                         "more kernel copies than their neighbours (a checkerboard, even with equal weights)",
+                         "choose a kernel size the stride divides, larger than the stride, and adjust "
+                         "the padding and output_padding.")
+    return correct(f"{description}: {m}×{m} → {n}×{n}; the copies overlap, and the stride divides the "
+                   "kernel, so every interior pixel gets the same number of kernel copies. "
+                   + CHECKERBOARD_NOTE)
 
 
 def _pair_text(value) -> str:
