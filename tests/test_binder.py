@@ -13,7 +13,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 from binder_url import binder_url  # noqa: E402
 
 CPU_BUILDS = {"torch", "torchvision"}
-TEST_ONLY = {"nbval", "pytest", "pytest-xdist", "hypothesis", "ruff", "playwright", "expecttest"}
+TEST_ONLY = {"nbval", "pytest", "pytest-xdist", "pytest-timeout", "hypothesis", "ruff", "playwright",
+             "expecttest"}
 CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
 
 

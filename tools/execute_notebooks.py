@@ -10,7 +10,6 @@ Usage: python tools/execute_notebooks.py [--refresh-timings] [NOTEBOOK ...]  (de
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -75,7 +74,6 @@ def execute(path: Path, refresh_timings: bool = False) -> float:
 
 
 def main(argv: list[str]) -> int:
-    os.environ["OMP_NUM_THREADS"] = "1"  # committed outputs are computed with one thread (tests too)
     refresh_timings = "--refresh-timings" in argv
     paths = [Path(arg).resolve() for arg in argv if not arg.startswith("--")]
     for path in paths or sorted(NOTEBOOK_DIR.glob("*.ipynb")):
