@@ -12,82 +12,110 @@ def _round(values) -> list:
 
 
 # ----------------------------------------------------------------------------------------------
-# Exercise 1: a 1-D convolution written with loops
+# Exercise 1: a whole convolution layer (several kernels over several channels, plus biases)
 
 
-@solution("conv1d")
-def solution_conv1d(signal, kernel, stride=1):
-    n_out = (len(signal) - len(kernel)) // stride + 1
-    output = np.zeros(n_out)
-    for i in range(n_out):
-        start = i * stride
-        for j in range(len(kernel)):
-            output[i] += kernel[j] * signal[start + j]
+@solution("conv_layer")
+def solution_conv_layer(image, weights, biases):
+    # e.g. image (3, 6, 6), weights (2, 3, 3, 3): 2 maps of (6 − 3 + 1) × (6 − 3 + 1) = 4 × 4
+    c_out, c_in, kh, kw = weights.shape
+    h_out = image.shape[1] - kh + 1  # the kernel must fit: H − kH + 1 positions down
+    w_out = image.shape[2] - kw + 1  # and W − kW + 1 positions across
+    output = np.zeros((c_out, h_out, w_out))
+    for o in range(c_out):  # one feature map per kernel
+        for r in range(h_out):
+            for c in range(w_out):
+                window = image[:, r:r + kh, c:c + kw]  # every channel at once: (C_in, kH, kW)
+                output[o, r, c] = np.sum(window * weights[o]) + biases[o]
     return output
 
 
-def _conv1d_cases(count=40, seed=1):
-    """Random (signal, kernel, stride) triples, from tiny to medium, strides 1 to 3."""
+def _conv_layer_cases(count=30, seed=1):
+    """Random (image, weights, biases): 1–3 channels in and out, square and rectangular kernels."""
     rng = np.random.default_rng(seed)
-    cases = [(np.arange(6.0), np.array([1.0, 0.0, -1.0]), 1)]  # a readable first case
+    readable = (np.arange(16.0).reshape(1, 4, 4), np.ones((1, 1, 2, 2)), np.array([0.5]))
+    cases = [readable]
     for _ in range(count):
-        k = int(rng.integers(1, 6))
-        n = int(rng.integers(k, k + 15))
-        cases.append((rng.standard_normal(n), rng.standard_normal(k), int(rng.integers(1, 4))))
+        c_in, c_out = (int(v) for v in rng.integers(1, 4, size=2))
+        kh, kw = (int(v) for v in rng.integers(1, 5, size=2))
+        h, w = int(rng.integers(kh, kh + 6)), int(rng.integers(kw, kw + 6))
+        cases.append((rng.standard_normal((c_in, h, w)), rng.standard_normal((c_out, c_in, kh, kw)),
+                      rng.standard_normal(c_out)))
     return cases
 
 
-@checker("write the loops in my_conv1d so that it returns the output",
-         solution='conv1d', title='Exercise 1 · A 1-D convolution with loops')
-def check_conv1d(my_conv1d):
-    """Compare ``my_conv1d(signal, kernel, stride)`` with ``torch.nn.functional.conv1d``."""
+def _describe(image, weights) -> str:
+    return f"an image of shape {image.shape} and weights of shape {weights.shape}"
+
+
+def _conv_layer_hint(image, weights, biases, got, expected) -> str:
+    """What a wrong (but well-shaped) answer most likely forgot."""
+    from ..ops import conv2d
+
+    def same(values) -> bool:
+        return values.shape == got.shape and np.allclose(got, values, atol=1e-6)
+
+    if same(expected - biases[:, None, None]):
+        return "you forgot the biases: biases[o] is added to every pixel of map o."
+    if same(conv2d(image, weights[:, :, ::-1, ::-1], biases)):
+        return ("you computed the true convolution (kernel flipped); a convolution layer "
+                "slides the kernel as it is, without flipping it (section 4).")
+    if weights.shape[2] == weights.shape[3] and same(conv2d(image, weights.transpose(0, 1, 3, 2),
+                                                            biases)):
+        return "rows and columns are swapped: weights[o, ch, i, j] multiplies image[ch, r + i, c + j]."
+    return ("each output value sums over every input channel and every kernel tap, then adds "
+            "that kernel's bias; check your loops on the first case by hand.")
+
+
+@checker("write my_conv_layer so that it returns the stacked feature maps",
+         solution="conv_layer", title="Exercise 1 · A convolution layer with loops")
+def check_conv_layer(my_conv_layer):
+    """Compare ``my_conv_layer(image, weights, biases)`` with ``torch.nn.functional.conv2d``."""
     import torch
     import torch.nn.functional as F
 
-    cases = _conv1d_cases()
-    for number, (signal, kernel, stride) in enumerate(cases):
-        call = (f"my_conv1d(a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
-                f"stride={stride})")
+    cases = _conv_layer_cases()
+    for number, (image, weights, biases) in enumerate(cases):
+        call = f"my_conv_layer({_describe(image, weights)}, biases of shape {biases.shape})"
         try:
-            result = my_conv1d(signal.copy(), kernel.copy(), stride)
+            result = my_conv_layer(image.copy(), weights.copy(), biases.copy())
         except TypeError as error:
             return wrong(f"{call} raised TypeError: {error}",
-                         "define the function as my_conv1d(signal, kernel, stride=1).")
-        except IndexError as error:
-            return wrong(f"{call} raised IndexError: {error}",
-                         "a window starts at i*stride and needs len(kernel) values: with n_out "
-                         "outputs the last one starts at (n_out - 1)*stride. Count the outputs with "
-                         "(len(signal) - len(kernel)) // stride + 1.")
+                         "define the function as my_conv_layer(image, weights, biases).")
+        except (IndexError, ValueError) as error:
+            return wrong(f"{call} raised {type(error).__name__}: {error}",
+                         "a window image[:, r:r + kH, c:c + kW] has the shape (C_in, kH, kW) of "
+                         "one kernel weights[o]; the last window must still fit inside the image.")
         if result is None:
             if number == 0:
-                return not_attempted("fill in my_conv1d so that it returns the output")
-            return wrong("my_conv1d returned None", "end the function with `return output`.")
-        got = np.asarray(result, dtype=float).ravel()
-        expected = F.conv1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
-                            stride=stride)[0, 0].numpy()
-        case = (f"signal={_round(signal)}, kernel={_round(kernel)}, stride={stride}"
-                if len(signal) <= 8 else f"a signal of length {len(signal)}, kernel of length "
-                f"{len(kernel)}, stride={stride}")
+                return not_attempted("fill in my_conv_layer so that it returns the feature maps")
+            return wrong("my_conv_layer returned None", "end the function with `return output`.")
+        try:
+            got = np.asarray(result, dtype=float)
+        except (TypeError, ValueError):
+            return wrong(f"{call} returned {type(result).__name__} {result!r:.60}",
+                         "return a NumPy array of shape (C_out, H_out, W_out).")
+        expected = F.conv2d(torch.tensor(image)[None], torch.tensor(weights),
+                            torch.tensor(biases))[0].numpy()
         if got.shape != expected.shape:
-            return wrong(f"for {case} torch gives {len(expected)} values, yours gives {len(got)}",
-                         "a valid convolution has (len(signal) - len(kernel)) // stride + 1 "
-                         "outputs: the kernel must fit inside the signal.")
+            if got.shape == expected.shape[1:] and len(biases) == 1:
+                hint = ("keep the axis of output channels: return shape (C_out, H_out, W_out), "
+                        "here (1, ...).")
+            elif got.ndim == 3 and got.shape[0] == expected.shape[0]:
+                hint = ("one map per kernel is right; the kernel must fit inside the image, so "
+                        "count how many positions it has down and across.")
+            else:
+                hint = ("one feature map per kernel (C_out of them), each as large as the number "
+                        "of positions where a kH × kW kernel fits inside the image.")
+            return wrong(f"for {_describe(image, weights)} torch gives shape {expected.shape}, "
+                         f"yours has shape {got.shape}", hint)
         if not np.allclose(got, expected, atol=1e-6):
-            flipped = np.convolve(signal, kernel, "valid")[::stride]
-            if flipped.shape == got.shape and np.allclose(got, flipped, atol=1e-6):
-                return wrong(f"for {case} you computed the true convolution (kernel flipped)",
-                             "deep-learning convolution does not flip the kernel: "
-                             "output[i] = sum over j of kernel[j] * signal[i*stride + j].")
-            return wrong(f"for {case} torch gives {_round(expected)}, yours gives {_round(got)}",
-                         "output[i] = sum over j of kernel[j] * signal[i*stride + j]; check where "
-                         "each window starts when stride > 1.")
-    return correct(f"my_conv1d matches torch.nn.functional.conv1d on {len(cases)} cases "
-                   "(random lengths, strides 1–3).")
-
-
-def conv1d_case_count() -> int:
-    """How many cases check_conv1d tries (for the notebook's text)."""
-    return len(_conv1d_cases())
+            shown = (f"torch gives {_round(expected)}, yours gives {_round(got)}"
+                     if expected.size <= 9 else "your values differ from torch's")
+            return wrong(f"for {_describe(image, weights)} {shown}",
+                         _conv_layer_hint(image, weights, biases, got, expected))
+    return correct(f"my_conv_layer matches torch.nn.functional.conv2d on {len(cases)} layers "
+                   "(1–3 channels in and out, square and rectangular kernels).")
 
 
 # ----------------------------------------------------------------------------------------------

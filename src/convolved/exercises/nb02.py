@@ -7,7 +7,92 @@ import numpy as np
 from . import checker, correct, not_attempted, solution, wrong
 
 # ----------------------------------------------------------------------------------------------
-# Exercise 1: predict output shapes
+# Exercise 1: a 1-D convolution with a stride, written with loops
+
+
+def _round(values) -> list:
+    return np.round(np.asarray(values, dtype=float), 2).tolist()
+
+
+@solution("conv1d")
+def solution_conv1d(signal, kernel, stride=1):
+    # e.g. 10 values, a kernel of 3, stride 2: windows start at 0, 2, 4, 6 (one at 8 would need
+    # values 8, 9, 10, and there is no value 10), so (10 − 3) // 2 + 1 = 4 outputs.
+    n_out = (len(signal) - len(kernel)) // stride + 1
+    output = np.zeros(n_out)
+    for i in range(n_out):
+        start = i * stride  # window i starts stride·i values in
+        for j in range(len(kernel)):
+            output[i] += kernel[j] * signal[start + j]
+    return output
+
+
+def _conv1d_cases(count=40, seed=1):
+    """Random (signal, kernel, stride) triples, from tiny to medium, strides 1 to 3."""
+    rng = np.random.default_rng(seed)
+    cases = [(np.arange(7.0), np.array([1.0, 0.0, -1.0]), 2)]  # a readable first case
+    for _ in range(count):
+        k = int(rng.integers(1, 6))
+        n = int(rng.integers(k, k + 15))
+        cases.append((rng.standard_normal(n), rng.standard_normal(k), int(rng.integers(1, 4))))
+    return cases
+
+
+@checker("write the loops in my_conv1d so that it returns the output",
+         solution="conv1d", title="Exercise 1 · A 1-D convolution with a stride")
+def check_conv1d(my_conv1d):
+    """Compare ``my_conv1d(signal, kernel, stride)`` with ``torch.nn.functional.conv1d``."""
+    import torch
+    import torch.nn.functional as F
+
+    cases = _conv1d_cases()
+    for number, (signal, kernel, stride) in enumerate(cases):
+        call = (f"my_conv1d(a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
+                f"stride={stride})")
+        try:
+            result = my_conv1d(signal.copy(), kernel.copy(), stride)
+        except TypeError as error:
+            return wrong(f"{call} raised TypeError: {error}",
+                         "define the function as my_conv1d(signal, kernel, stride=1).")
+        except IndexError as error:
+            return wrong(f"{call} raised IndexError: {error}",
+                         "window i starts at i*stride and needs len(kernel) values, so the last "
+                         "window must still end inside the signal: count how many of the starts "
+                         "0, stride, 2*stride, … leave room for a whole kernel.")
+        if result is None:
+            if number == 0:
+                return not_attempted("fill in my_conv1d so that it returns the output")
+            return wrong("my_conv1d returned None", "end the function with `return output`.")
+        try:
+            got = np.asarray(result, dtype=float).ravel()
+        except (TypeError, ValueError):
+            return wrong(f"{call} returned {type(result).__name__} {result!r:.60}",
+                         "return a NumPy array (or a list) of numbers, one per window.")
+        expected = F.conv1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
+                            stride=stride)[0, 0].numpy()
+        case = (f"signal={_round(signal)}, kernel={_round(kernel)}, stride={stride}"
+                if len(signal) <= 8 else f"a signal of length {len(signal)}, kernel of length "
+                f"{len(kernel)}, stride={stride}")
+        if got.shape != expected.shape:
+            return wrong(f"for {case} torch gives {len(expected)} values, yours gives {len(got)}",
+                         "a valid convolution uses only the windows that fit inside the signal: "
+                         "the first starts at 0, the next at stride, …; count how many fit (the "
+                         "output-size formula of section 6, with p = 0 and d = 1).")
+        if not np.allclose(got, expected, atol=1e-6):
+            flipped = np.convolve(signal, kernel, "valid")[::stride]
+            if flipped.shape == got.shape and np.allclose(got, flipped, atol=1e-6):
+                return wrong(f"for {case} you computed the true convolution (kernel flipped)",
+                             "deep-learning convolution does not flip the kernel: "
+                             "output[i] = sum over j of kernel[j] * signal[i*stride + j].")
+            return wrong(f"for {case} torch gives {_round(expected)}, yours gives {_round(got)}",
+                         "output[i] = sum over j of kernel[j] * signal[i*stride + j]; check where "
+                         "each window starts when stride > 1.")
+    return correct(f"my_conv1d matches torch.nn.functional.conv1d on {len(cases)} cases "
+                   "(random lengths, strides 1–3).")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 2: predict output shapes
 
 #: (description, input shape, Conv2d keyword arguments) of the layers whose outputs to predict.
 SHAPE_QUESTIONS = [
@@ -30,18 +115,20 @@ def _true_shape(input_shape, layer_kwargs) -> tuple[int, ...]:
 
 @solution("output_shapes")
 def solution_output_shapes():
-    from convolved.shapes import conv_output_size
-
-    answers = []
-    for _, (batch, _, height, width), kwargs in SHAPE_QUESTIONS:
-        size = conv_output_size((height, width), kwargs["kernel_size"], kwargs.get("stride", 1),
-                                kwargs.get("padding", 0))
-        answers.append((batch, kwargs["out_channels"], *size))
-    return answers
+    # The batch size N stays, C becomes out_channels, and each side follows
+    # N_out = ⌊(M + 2p − k) / s⌋ + 1.
+    return [
+        # layer 1, H and W alike: ⌊(64 + 2·1 − 5) / 2⌋ + 1 = ⌊61 / 2⌋ + 1 = 30 + 1 = 31
+        (1, 8, 31, 31),
+        # layer 2: 'same' pads a 3×3 kernel by 1 on each side: (28 + 2·1 − 3) / 1 + 1 = 28
+        (4, 32, 28, 28),
+        # layer 3, H: (20 + 0 − 1) / 1 + 1 = 20;  W: ⌊(30 + 0 − 7) / 2⌋ + 1 = ⌊23 / 2⌋ + 1 = 12
+        (1, 6, 20, 12),
+    ]
 
 
 @checker("fill my_shapes with one (N, C, H, W) tuple per layer",
-         solution='output_shapes', title='Exercise 1 · Predict the output shapes')
+         solution='output_shapes', title="Exercise 2 · Predict the output shapes")
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
     if isinstance(my_shapes, str) or not isinstance(my_shapes, (list, tuple)):
@@ -70,19 +157,21 @@ def check_output_shapes(my_shapes):
 
 
 # ----------------------------------------------------------------------------------------------
-# Exercise 2: "same" padding with dilation
+# Exercise 3: "same" padding with dilation
 
 SAME_KERNEL_SIZE, SAME_DILATION = 5, 2
 
 
 @solution("same_padding")
 def solution_same_padding():
-    # A dilated kernel spans d*(k-1)+1 pixels; pad half of the d*(k-1) extra on each side.
-    return SAME_DILATION * (SAME_KERNEL_SIZE - 1) // 2
+    # With dilation 2 the five taps of a row sit at 0, 2, 4, 6, 8: the kernel spans 9 pixels.
+    # Unpadded, a side of 40 gives 40 − 9 + 1 = 32 outputs, 8 too few. Padding p on both sides
+    # adds 2p positions, so 2p = 8 and p = 4. Check: (40 + 2·4 − 9) / 1 + 1 = 40.
+    return 4
 
 
 @checker("set my_padding to an int",
-         solution='same_padding', title='Exercise 2 · "Same" padding with dilation')
+         solution='same_padding', title='Exercise 3 · "Same" padding with dilation')
 def check_same_padding(my_padding):
     """The padding must keep a 5×5 kernel with dilation 2 from shrinking a 40×40 input."""
     import torch
@@ -95,20 +184,32 @@ def check_same_padding(my_padding):
     layer = nn.Conv2d(1, 1, SAME_KERNEL_SIZE, dilation=SAME_DILATION, padding=int(my_padding))
     size = tuple(layer(torch.zeros(1, 1, 40, 40)).shape[2:])
     if size != (40, 40):
-        return wrong(f"with padding {my_padding} the 40×40 input becomes {size[0]}×{size[1]}",
-                     "the dilated kernel spans d·(k − 1) + 1 pixels; the output keeps the size when "
-                     "2p equals d·(k − 1).")
+        if my_padding == (SAME_KERNEL_SIZE - 1) // 2:
+            hint = (f"{my_padding} keeps the size for an undilated {SAME_KERNEL_SIZE}×"
+                    f"{SAME_KERNEL_SIZE} kernel. With dilation {SAME_DILATION} the taps are "
+                    f"{SAME_DILATION} pixels apart: how many pixels lie between the first tap of a "
+                    "row and the last?")
+        elif my_padding == SAME_DILATION * (SAME_KERNEL_SIZE - 1):
+            hint = ("that is how much the unpadded output loses in all, top and bottom together; "
+                    "padding is added on each side.")
+        else:
+            hint = (f"the output is {abs(40 - size[0])} pixels too "
+                    f"{'small' if size[0] < 40 else 'large'}. Sketch one row: where do the "
+                    f"{SAME_KERNEL_SIZE} taps of the dilated kernel fall, how many pixels does it "
+                    "span, and how many positions does that span have in 40 + 2p pixels?")
+        return wrong(f"with padding {my_padding} the 40×40 input becomes {size[0]}×{size[1]}", hint)
     return correct(f"padding {my_padding} keeps 40×40 at 40×40 for a {SAME_KERNEL_SIZE}×"
                    f"{SAME_KERNEL_SIZE} kernel with dilation {SAME_DILATION}.")
 
 
 # ----------------------------------------------------------------------------------------------
-# Exercise 3: count a layer's parameters
+# Exercise 4: count a layer's parameters
 
 
 @solution("parameter_count")
 def solution_parameter_count(in_channels, out_channels, kernel_size, bias=True):
-    # One kH×kW kernel per (output channel, input channel) pair, plus one bias per output channel.
+    # One kH×kW kernel per (output channel, input channel) pair, plus one bias per output channel:
+    # e.g. Conv2d(3, 16, 3) has 16·3·3·3 = 432 weights + 16 biases = 448 parameters.
     kh, kw = kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)
     return out_channels * in_channels * kh * kw + (out_channels if bias else 0)
 
@@ -125,7 +226,7 @@ def _parameter_cases(count=20, seed=2):
 
 
 @checker("write my_parameter_count so that it returns a number",
-         solution='parameter_count', title="Exercise 3 · Count a layer's parameters")
+         solution='parameter_count', title="Exercise 4 · Count a layer's parameters")
 def check_parameter_count(my_parameter_count):
     """Compare with the number of parameters torch allocates for the same nn.Conv2d."""
     from torch import nn
