@@ -216,7 +216,17 @@ def _layer_geometry(layer, index: int):
     if hasattr(layer, "kernel_size"):  # nn.Conv*d, nn.MaxPool*d, nn.AvgPool*d
         stride = layer.stride if layer.stride is not None else layer.kernel_size
         return layer.kernel_size, stride, getattr(layer, "dilation", 1)
-    return None  # activations, flatten, dropout...: no effect on the receptive field
+    if type(layer).__module__ in _POINTWISE_MODULES or type(layer).__name__ in _POINTWISE_NAMES:
+        return None  # activations, batch norm, dropout, flatten: no effect on the receptive field
+    raise ValueError(f"{name} is {type(layer).__name__}, whose output can depend on every input "
+                     f"pixel (adaptive pooling, Linear, ...): its receptive field is the whole "
+                     f"image. Pass only the conv and pool layers before it.")
+
+
+# torch layers that act on each pixel (or each value) on its own
+_POINTWISE_MODULES = ("torch.nn.modules.activation", "torch.nn.modules.batchnorm",
+                      "torch.nn.modules.dropout")
+_POINTWISE_NAMES = ("Flatten", "Unflatten", "Identity")
 
 
 def _is_torch_module(value) -> bool:
@@ -226,6 +236,8 @@ def _is_torch_module(value) -> bool:
 def _layers_of(module) -> list:
     """The layers of a torch module in order, nested containers opened."""
     children = list(module.children())
+    if not children and type(module).__name__ in ("Sequential", "ModuleList"):
+        return []  # an empty container holds no layer
     return [leaf for child in children for leaf in _layers_of(child)] if children else [module]
 
 
@@ -233,7 +245,9 @@ def receptive_field(layers) -> ReceptiveField:
     r"""Receptive field of the last layer of a conv/pool stack.
 
     ``layers`` is a sequence of ``(kernel_size, stride[, dilation])`` tuples, dicts with those
-    keys, or torch modules (an ``nn.Sequential`` works: layers without a kernel are skipped).
+    keys, or torch modules (an ``nn.Sequential`` works: activations, batch norm, dropout and
+    flatten are skipped). A layer that sees its whole input, such as ``AdaptiveAvgPool2d`` or
+    ``Linear``, is refused with a ValueError: the field of what follows it is the whole image.
     Each layer grows the field by $(k_\text{eff}-1)\cdot j$ and multiplies the jump $j$ by its stride.
 
     >>> receptive_field([(3, 1), (2, 2), (3, 1), (2, 2)])
