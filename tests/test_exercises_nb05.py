@@ -22,6 +22,16 @@ def test_solutions_can_be_revealed():
         assert "Show solution" in solution_button(name)._repr_mimebundle_()["text/plain"]
 
 
+def test_solutions_show_the_worked_arithmetic_not_a_helper():
+    for name in ["pooled_shapes", "stack_receptive_field"]:
+        text = reveal(name)
+        assert "import" not in text and "for " not in text and "pool_output_size" not in text, text
+    assert "⌊(112 + 2 − 3) / 2⌋ + 1 = ⌊55.5⌋ + 1 = 56" in reveal("pooled_shapes")
+    assert "⌈(7 − 2) / 2⌉ + 1" in reveal("pooled_shapes")
+    assert "span 2·(3 − 1) + 1 = 5" in reveal("stack_receptive_field")
+    assert "r = 18 + (3 − 1)·2 = 22" in reveal("stack_receptive_field")
+
+
 def test_scaffolds_as_shipped_are_not_attempted():
     def my_max_pool2d(image, kernel_size, stride):
         output = None

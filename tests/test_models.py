@@ -187,3 +187,103 @@ def test_nonzero_box():
     assert models.nonzero_box(array) == (1, 2, 3, 3)
     with pytest.raises(ValueError, match="gradient must be a 2-D array"):
         models.nonzero_box(np.zeros(3))
+
+
+class TestGlobalPoolCNN:
+    @pytest.mark.parametrize("size", [4, 8, 13, (9, 30), 64])
+    def test_any_image_size_same_parameters(self, size):
+        model = models.global_pool_cnn((4, 6))
+        rows, cols = (size, size) if isinstance(size, int) else size
+        assert model(torch.zeros(2, 1, rows, cols)).shape == (2, 10)
+        assert training.count_parameters(model) == 40 + 222 + 70  # conv 1→4, conv 4→6, dense 6→10
+
+    def test_the_global_pool_is_the_mean_of_each_channel(self):
+        model = models.global_pool_cnn()
+        x = torch.rand(3, 1, 12, 12, generator=torch.Generator().manual_seed(0))
+        features = model[:5](x)
+        assert torch.allclose(model[5](features), features.mean(dim=(2, 3), keepdim=True))
+        assert torch.allclose(model(x), model[-1](features.mean(dim=(2, 3))))
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="channels must be a pair"):
+            models.global_pool_cnn(8)
+
+
+class TestMatchingWidth:
+    @pytest.mark.parametrize("downsample", ["pool", "stride", "all-conv"])
+    @pytest.mark.parametrize("channels", [(4, 8), (8, 16), (6, 12), (16, 32)])
+    def test_the_dense_net_is_the_closest_one_hidden_layer_net(self, downsample, channels):
+        target = training.count_parameters(models.digits_cnn(downsample, channels))
+        width = models.matching_width(target)
+        gaps = {w: abs(training.count_parameters(models.dense_net([w])) - target) for w in range(1, 1000)}
+        assert gaps[width] == min(gaps.values())
+
+    def test_image_size_and_classes(self):
+        width = models.matching_width(5000, image_size=(10, 12), n_classes=3)
+        assert abs(training.count_parameters(models.dense_net([width], image_size=(10, 12), n_classes=3))
+                   - 5000) <= (120 + 1 + 3) / 2
+
+    def test_tiny_budgets_give_one_unit(self):
+        assert models.matching_width(1) == 1
+
+    @pytest.mark.parametrize(("kwargs", "match"), [({"n_parameters": 0}, "n_parameters must be >= 1"),
+                                                   ({"n_parameters": 1.5}, "n_parameters must be an int"),
+                                                   ({"n_parameters": 10, "n_classes": 1}, "n_classes")])
+    def test_bad_input(self, kwargs, match):
+        with pytest.raises((ValueError, TypeError), match=match):
+            models.matching_width(**kwargs)
+
+
+def torch_multiply_adds(model, input_shape) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.zeros(1, *input_shape))
+    return counter.get_total_flops() // 2  # torch counts a multiply and an add
+
+
+class TestMultiplyAdds:
+    @pytest.mark.parametrize("downsample", ["pool", "stride", "all-conv"])
+    @pytest.mark.parametrize("size", [8, 16, (12, 20)])
+    def test_the_digit_networks_agree_with_torch(self, downsample, size):
+        model = models.digits_cnn(downsample, channels=(4, 6), image_size=size)
+        shape = (1, *((size, size) if isinstance(size, int) else size))
+        assert models.multiply_adds(model, shape) == torch_multiply_adds(model, shape)
+
+    def test_by_hand(self):
+        # pool: 8·(8·8)·(1·9) + 16·(4·4)·(8·9) + 64·10; stride: a quarter of each convolution
+        assert models.multiply_adds(models.digits_cnn("pool"), (1, 8, 8)) == 4608 + 18432 + 640
+        assert models.multiply_adds(models.digits_cnn("stride"), (1, 8, 8)) == 1152 + 4608 + 640
+        assert models.multiply_adds(models.dense_net([25]), (1, 8, 8)) == 64 * 25 + 25 * 10
+        assert models.multiply_adds(models.global_pool_cnn(), (1, 8, 8)) == 4608 + 18432 + 160
+
+    @pytest.mark.parametrize("seed", range(15))
+    def test_random_stacks_agree_with_torch(self, seed):
+        rng = np.random.default_rng(seed)
+        stack, channels = random_stack(rng)
+        groups = int(rng.choice([1, 3]))
+        groups = groups if channels % 3 == 0 else 1
+        model = nn.Sequential(stack, nn.Conv2d(channels, 6, 3, padding=1, groups=groups), nn.Flatten())
+        field, jump = (v if isinstance(v, int) else v[0] for v in shapes.receptive_field(stack))
+        size = 2 * field + 4 * jump + 8  # every layer has room: no output smaller than its kernel
+        model.append(nn.Linear(model(torch.zeros(1, 2, size, size)).shape[1], 4))
+        assert models.multiply_adds(model, (2, size, size)) == torch_multiply_adds(model, (2, size, size))
+
+    def test_the_model_is_left_alone(self):
+        model = models.digits_cnn("pool")
+        before = [p.clone() for p in model.parameters()]
+        models.multiply_adds(model, (1, 8, 8))
+        assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True))
+
+    @pytest.mark.parametrize(
+        ("model", "shape", "error", "match"),
+        [
+            (nn.Conv2d(1, 2, 3), (1, 8, 8), TypeError, "model must be an nn.Sequential"),
+            (nn.Sequential(nn.Conv2d(1, 2, 3)), (8, 8), ValueError, r"input_shape must be \(C, H, W\)"),
+            (nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)), (1, 8, 8), ValueError,
+             "Conv2d and Linear layers only, not BatchNorm2d"),
+        ],
+    )
+    def test_bad_input(self, model, shape, error, match):
+        with pytest.raises(error, match=match):
+            models.multiply_adds(model, shape)

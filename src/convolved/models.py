@@ -27,8 +27,11 @@ __all__ = [
     "dense_net",
     "digits_cnn",
     "format_layer_table",
+    "global_pool_cnn",
     "input_gradient",
     "layer_table",
+    "matching_width",
+    "multiply_adds",
     "nonzero_box",
     "with_open_paths",
 ]
@@ -331,3 +334,92 @@ def nonzero_box(gradient) -> tuple[int, int, int, int]:
         return (0, 0, 0, 0)
     return (int(rows.min()), int(cols.min()), int(rows.max() - rows.min() + 1),
             int(cols.max() - cols.min() + 1))
+
+
+# ----------------------------------------------------------------------------------------------
+# Global pooling, a dense net of a given size, and the cost of a forward pass
+
+
+def global_pool_cnn(channels=(8, 16), n_classes: int = 10):
+    """The ``"pool"`` CNN of :func:`digits_cnn` with global average pooling before its dense layer.
+
+    ``nn.AdaptiveAvgPool2d(1)`` turns each channel of the last feature maps into one number, its
+    mean, so the dense layer reads one number per channel whatever the image size: the network
+    takes (1, H, W) images of any size from 4×4 up, and its parameter count does not depend on it.
+
+    >>> import torch
+    >>> model = global_pool_cnn((8, 16))
+    >>> [tuple(model(torch.zeros(1, 1, side, side)).shape) for side in (8, 28)]
+    [(1, 10), (1, 10)]
+    >>> sum(p.numel() for p in model.parameters())  # 80 + 1,168 + (16 + 1)·10
+    1418
+    """
+    from torch import nn
+
+    first, second = _channels(channels)
+    n_classes = as_int(n_classes, "n_classes", minimum=2)
+    return nn.Sequential(nn.Conv2d(1, first, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(first, second, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                         nn.Flatten(), nn.Linear(second, n_classes))
+
+
+def matching_width(n_parameters: int, image_size=8, n_classes: int = 10) -> int:
+    """The width of one hidden layer that gives ``dense_net([width])`` the parameter count
+    closest to ``n_parameters``: a dense network on the same parameter budget as another model.
+
+    One hidden layer of width h on P pixels has (P + 1)·h + (h + 1)·n_classes parameters.
+
+    >>> matching_width(1898)  # the parameters of digits_cnn("pool")
+    25
+    >>> sum(p.numel() for p in dense_net([25]).parameters())  # 65·25 + 26·10
+    1885
+    """
+    n_parameters = as_int(n_parameters, "n_parameters", minimum=1)
+    height, width = as_tuple(image_size, "image_size", 2, minimum=1)
+    n_classes = as_int(n_classes, "n_classes", minimum=2)
+    per_unit = height * width + 1 + n_classes  # each hidden unit: its weights and bias, its outgoing weights
+    return max(1, round((n_parameters - n_classes) / per_unit))
+
+
+def multiply_adds(model, input_shape) -> int:
+    """Multiply-adds of one forward pass of ``model`` (an ``nn.Sequential``) on one input of
+    ``input_shape`` (C, H, W).
+
+    Each ``Conv2d`` costs :func:`convolved.shapes.conv_multiply_adds` at the size it outputs,
+    each ``Linear`` in_features × out_features; pooling, activations and additions of biases are
+    not counted (a max or a mean over a window is a few comparisons or additions per output,
+    no multiplications by weights). torch's ``FlopCounterMode`` counts the same work as
+    2 operations per multiply-add.
+
+    >>> multiply_adds(digits_cnn("pool"), (1, 8, 8))  # 8·8·8·1·9 + 16·4·4·8·9 + 64·10
+    23680
+    >>> multiply_adds(digits_cnn("stride"), (1, 8, 8))  # 8·4·4·1·9 + 16·2·2·8·9 + 64·10
+    6400
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")
+    shape = tuple(as_int(v, f"input_shape[{i}]", minimum=1) for i, v in enumerate(input_shape))
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"model must be an nn.Sequential, got {type(model).__name__}")
+
+    def layers(sequence):  # nested Sequentials run their layers in order
+        for layer in sequence:
+            yield from layers(layer) if isinstance(layer, nn.Sequential) else [layer]
+
+    total = 0
+    x = torch.zeros(1, *shape)
+    with torch.no_grad():
+        for layer in layers(copy.deepcopy(model).eval()):
+            x = layer(x)
+            if isinstance(layer, nn.Conv2d):
+                total += shapes.conv_multiply_adds(layer.in_channels, layer.out_channels, layer.kernel_size,
+                                                   tuple(x.shape[-2:]), groups=layer.groups)
+            elif isinstance(layer, nn.Linear):
+                total += layer.in_features * layer.out_features
+            elif any(True for _ in layer.parameters()):
+                raise ValueError(f"multiply_adds counts Conv2d and Linear layers only, not "
+                                 f"{type(layer).__name__}")
+    return total

@@ -57,15 +57,14 @@ def _true_shape(input_shape, mode, kwargs) -> tuple[int, ...]:
 
 @solution("pooled_shapes")
 def solution_pooled_shapes():
-    from convolved.shapes import pool_output_size
-
-    answers = []
-    for _, (batch, channels, height, width), _, kwargs in POOL_QUESTIONS:
-        # Pooling works on each channel separately: N and C stay, H and W follow the formula.
-        size = pool_output_size((height, width), kwargs["kernel_size"], kwargs.get("stride"),
-                                kwargs.get("padding", 0), ceil_mode=kwargs.get("ceil_mode", False))
-        answers.append((batch, channels, *size))
-    return answers
+    # Pooling works on each channel separately: N and C stay. H and W each follow
+    # ⌊(M + 2p − k) / s⌋ + 1, with s = k when no stride is given; ceil_mode=True rounds up instead.
+    return [
+        (1, 8, 16, 16),   # k = 2, s = 2 (the default stride): ⌊(32 − 2) / 2⌋ + 1 = 15 + 1 = 16
+        (1, 96, 27, 27),  # k = 3, s = 2: ⌊(55 − 3) / 2⌋ + 1 = 26 + 1 = 27
+        (2, 64, 56, 56),  # k = 3, s = 2, p = 1: ⌊(112 + 2 − 3) / 2⌋ + 1 = ⌊55.5⌋ + 1 = 56
+        (4, 16, 4, 4),    # k = 2, s = 2, ceil_mode: ⌈(7 − 2) / 2⌉ + 1 = ⌈2.5⌉ + 1 = 4 (last window: 1 pixel)
+    ]
 
 
 @checker("fill my_pooled_shapes with one (N, C, H, W) tuple per layer",
@@ -143,12 +142,14 @@ def _fields(stack, use_jump=True, use_dilation=True) -> list[int]:
 
 @solution("stack_receptive_field")
 def solution_receptive_field():
-    # r grows by (d·(k − 1) + 1 − 1)·j at each layer, and the jump j is multiplied by the stride.
-    size, jump = 1, 1
-    for _, kernel, stride, dilation in RECEPTIVE_FIELD_STACK:
-        size += dilation * (kernel - 1) * jump
-        jump *= stride
-    return size
+    # Start from r = 1 pixel and jump j = 1. Each layer adds (span − 1)·j, where a window of k with
+    # dilation d spans d·(k − 1) + 1 pixels; then j is multiplied by the layer's stride.
+    # conv 5×5:                r = 1 + (5 − 1)·1 = 5,                     j = 1
+    # max pool 2×2, stride 2:  r = 5 + (2 − 1)·1 = 6,                     j = 1·2 = 2
+    # conv 3×3:                r = 6 + (3 − 1)·2 = 10,                    j = 2
+    # conv 3×3, dilation 2:    span 2·(3 − 1) + 1 = 5, r = 10 + (5 − 1)·2 = 18, j = 2
+    # max pool 3×3, stride 2:  r = 18 + (3 − 1)·2 = 22,                   j = 2·2 = 4
+    return 22
 
 
 @checker("set my_receptive_field to an int",
