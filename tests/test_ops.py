@@ -353,3 +353,14 @@ def test_derivative_kernel_convolve_vs_correlate():
     derivative = np.array([-1, 0, 1], dtype=np.float32)
     np.testing.assert_array_equal(ops.correlate(ramp, derivative), np.full(6, 2.0))
     np.testing.assert_array_equal(ops.convolve(ramp, derivative), np.full(6, -2.0))
+
+
+def test_the_core_modules_do_not_need_torch():
+    """_validate, shapes, ops, kernels and transpose run on NumPy alone (COURSE.md's core)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, convolved._validate, convolved.shapes, convolved.ops, convolved.kernels, "
+            "convolved.transpose; assert 'torch' not in sys.modules, 'the core imported torch'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

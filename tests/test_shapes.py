@@ -196,12 +196,16 @@ def test_same_padding_reproduces_torch_same(config):
     Random values make the check sensitive to which side gets the extra row for even kernels.
     """
     ndim, kernel, dilation, sizes, seed = config
-    pairs = same_padding(kernel, dilation)
-    if isinstance(kernel, tuple) or isinstance(dilation, tuple):
-        assert isinstance(pairs, tuple) and len(pairs) == ndim
-    else:
-        assert isinstance(pairs, tuple) and len(pairs) == 2 and isinstance(pairs[0], int)
-        pairs = (pairs,) * ndim
+    answer = same_padding(kernel, dilation)
+    per_dimension = answer if isinstance(kernel, tuple) or isinstance(dilation, tuple) else (answer,) * ndim
+    assert len(per_dimension) == ndim
+    pairs = []
+    for padding in per_dimension:  # an int when both sides get the same, else (before, after)
+        if isinstance(padding, int):
+            pairs.append((padding, padding))
+        else:
+            assert padding[1] == padding[0] + 1, "only the after side may get one more"
+            pairs.append(padding)
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(1, 1, *sizes, generator=generator)
     w = torch.randn(1, 1, *per_dim(kernel, ndim), generator=generator)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import numbers
+from typing import TypeAlias
 
 import numpy as np
+
+#: A size argument: one int for every spatial dimension, or a tuple with one int per dimension.
+IntOrTuple: TypeAlias = int | tuple[int, ...]
+#: What the from-scratch operations accept: a NumPy array, a torch tensor or nested lists.
+ArrayLike: TypeAlias = "np.ndarray | list | tuple | torch.Tensor"  # noqa: F821 - torch is optional here
 
 
 def as_int(value, name: str, *, minimum: int | None = None) -> int:

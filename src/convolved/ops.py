@@ -2,9 +2,15 @@
 
 These are reference implementations to read: plain loops over output positions, one line of
 arithmetic each. Their signatures and results mirror ``torch.nn.functional`` (NCHW layout,
-cross-correlation, an optional batch axis), and the tests compare them with torch over many random
-configurations. ``conv2d_fast`` is the vectorised version for the speed lesson; ``convolve`` and
+cross-correlation, an optional batch axis, the same arguments in the same order with the same
+defaults), and the tests compare them with torch over many random configurations and on
+PyTorch's own test inputs. Inputs may be NumPy arrays, torch tensors or nested lists; every
+function returns a NumPy ``ndarray`` (float64 for float64 input, float32 otherwise), also for
+tensor input. ``conv2d_fast`` is the vectorised version for the speed lesson; ``convolve`` and
 ``correlate`` work on plain arrays to show the difference between the two operations.
+
+Part of the package's torch-free core (with ``_validate``, ``shapes``, ``kernels`` and
+``transpose``): it needs only NumPy, and SciPy for the FFT path of ``conv2d_fast``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numbers
 import numpy as np
 
 from . import shapes
-from ._validate import as_array, as_int, as_tuple, one_of
+from ._validate import ArrayLike, IntOrTuple, as_array, as_int, as_tuple, one_of
 
 __all__ = [
     "avg_pool2d",
@@ -75,7 +81,7 @@ def _source_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
     return np.where(folded < size, folded, period - folded)
 
 
-def pad(input, pad, mode="constant", value=None):
+def pad(input: ArrayLike, pad: IntOrTuple, mode: str = "constant", value: float | None = None) -> np.ndarray:
     """Pad an array, as ``torch.nn.functional.pad``.
 
     ``pad`` is torch's flat tuple of (before, after) amounts, **last dimension first**:
@@ -176,7 +182,8 @@ def _prepare_conv(input, weight, bias, stride, padding, dilation, groups, ndim: 
         if padding == "same":
             if any(s != 1 for s in strides):
                 raise ValueError(f'padding="same" needs stride 1, got stride={stride}')
-            pairs = list(shapes.same_padding(tuple(kernel), dilations))
+            pairs = [p if isinstance(p, tuple) else (p, p)  # (before, after) for even kernels
+                     for p in shapes.same_padding(tuple(kernel), dilations)]
         else:
             pairs = [(0, 0)] * ndim
     else:
@@ -217,26 +224,43 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, ndim):
     return out if batched else out[0]
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D cross-correlation, as ``torch.nn.functional.conv1d``; input (N, C, L) or (C, L)."""
+def conv1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrTuple = 1,
+           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> np.ndarray:
+    """1-D cross-correlation, as ``torch.nn.functional.conv1d``; input (N, C, L) or (C, L).
+
+    >>> conv1d(np.array([[[1.0, 2.0, 0.0, 3.0]]]), np.array([[[1.0, 0.0, -1.0]]]))
+    array([[[ 1., -1.]]])
+    """
     return _conv(input, weight, bias, stride, padding, dilation, groups, ndim=1)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrTuple = 1,
+           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> np.ndarray:
     """2-D cross-correlation, as ``torch.nn.functional.conv2d``; input (N, C, H, W) or (C, H, W).
 
     ``weight`` has shape (out_channels, in_channels/groups, kH, kW); ``padding`` is an int, a
     tuple, "valid" or "same"; every output pixel is sum(window * kernel) + bias.
+
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> conv2d(x, np.ones((1, 1, 2, 2)), bias=np.array([0.5]))[0, 0]  # 0+1+3+4 + 0.5, ...
+    array([[ 8.5, 12.5],
+           [20.5, 24.5]])
     """
     return _conv(input, weight, bias, stride, padding, dilation, groups, ndim=2)
 
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """3-D cross-correlation, as ``torch.nn.functional.conv3d``; input (N, C, D, H, W) or unbatched."""
+def conv3d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrTuple = 1,
+           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> np.ndarray:
+    """3-D cross-correlation, as ``torch.nn.functional.conv3d``; input (N, C, D, H, W) or unbatched.
+
+    >>> conv3d(np.ones((1, 1, 3, 3, 3)), np.ones((1, 1, 2, 2, 2))).shape  # each side: 3 − 2 + 1
+    (1, 1, 2, 2, 2)
+    """
     return _conv(input, weight, bias, stride, padding, dilation, groups, ndim=3)
 
 
-def conv2d_fast(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d_fast(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrTuple = 1,
+                padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> np.ndarray:
     """Same result as :func:`conv2d`, vectorised: no Python loop over pixels.
 
     Like real libraries, it picks an algorithm per call:
@@ -302,8 +326,13 @@ def _fft_conv(x, w):
 # Convolution proper vs cross-correlation, on plain arrays
 
 
-def flip_kernel(kernel):
-    """Reverse a plain kernel along every axis (a 180° rotation in 2-D)."""
+def flip_kernel(kernel: ArrayLike) -> np.ndarray:
+    """Reverse a plain kernel along every axis (a 180° rotation in 2-D).
+
+    >>> flip_kernel(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[4., 3.],
+           [2., 1.]])
+    """
     k = as_array(kernel, "kernel", (1, 2, 3), "a plain 1-D, 2-D or 3-D kernel")
     return np.ascontiguousarray(k[(slice(None, None, -1),) * k.ndim])
 
@@ -320,15 +349,27 @@ def _plain(x, kernel, mode, flip):
     return _conv(x[None, None], k[None, None], None, 1, padding, 1, 1, ndim=x.ndim)[0, 0]
 
 
-def correlate(x, kernel, mode="valid"):
-    """Cross-correlation of a plain array with a kernel: what deep-learning "convolution" does."""
+def correlate(x: ArrayLike, kernel: ArrayLike, mode: str = "valid") -> np.ndarray:
+    """Cross-correlation of a plain array with a kernel: what deep-learning "convolution" does.
+
+    ``mode`` "valid" (the default here and in deep-learning layers: the kernel stays inside
+    ``x``) or "full" (every overlap; SciPy's default). Matches
+    ``scipy.signal.correlate(x, kernel, mode)`` for both modes.
+
+    >>> correlate(np.array([1.0, 2.0, 0.0, 3.0]), np.array([1.0, 0.0, -1.0]))
+    array([ 1., -1.])
+    """
     return _plain(x, kernel, mode, flip=False)
 
 
-def convolve(x, kernel, mode="valid"):
+def convolve(x: ArrayLike, kernel: ArrayLike, mode: str = "valid") -> np.ndarray:
     """Convolution as mathematicians define it: cross-correlation with the flipped kernel.
 
-    Matches ``scipy.signal.convolve(x, kernel, mode)`` for modes "valid" and "full".
+    ``mode`` "valid" (the default here; SciPy's default is "full") or "full". Matches
+    ``scipy.signal.convolve(x, kernel, mode)`` when given the same mode.
+
+    >>> convolve(np.array([1.0, 2.0, 0.0, 3.0]), np.array([1.0, 0.0, -1.0]))  # the negated map
+    array([-1.,  1.])
     """
     return _plain(x, kernel, mode, flip=True)
 
@@ -337,8 +378,9 @@ def convolve(x, kernel, mode="valid"):
 # Transpose convolution
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: IntOrTuple = 1, padding: IntOrTuple = 0, output_padding: IntOrTuple = 0,
+                     groups: int = 1, dilation: IntOrTuple = 1) -> np.ndarray:
     """Transpose convolution by scattering, as ``torch.nn.functional.conv_transpose2d``.
 
     Every input pixel scales the whole kernel; the scaled kernels are placed ``stride`` apart and
@@ -408,8 +450,9 @@ def _prepare_pool(input, kernel_size, stride, padding, dilation, ceil_mode):
     return x, ks, ss, ps, ds, out_sizes, batched
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
+               padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Max pooling, as ``torch.nn.functional.max_pool2d``: the largest value in each window.
 
     Padding never wins: it is filled with -inf. ``stride=None`` means stride = kernel_size.
@@ -443,8 +486,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (out, indices) if return_indices else out
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
+               padding: IntOrTuple = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> np.ndarray:
     """Mean pooling, as ``torch.nn.functional.avg_pool2d``: the average of each window.
 
     With ``count_include_pad`` the zero padding counts in the divisor (torch's default); a window

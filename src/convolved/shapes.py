@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from typing import NamedTuple
 
-from ._validate import as_int, as_tuple, one_of, spatial_ndim
+from ._validate import IntOrTuple, as_int, as_tuple, one_of, spatial_ndim
 
 __all__ = [
     "ConvParams",
@@ -35,22 +36,33 @@ def _effective_kernel(kernel: int, dilation: int) -> int:
     return dilation * (kernel - 1) + 1
 
 
-def same_padding(kernel_size, dilation=1):
-    """Per-dimension (before, after) padding that keeps the size at stride 1, as torch's "same".
+def same_padding(kernel_size: IntOrTuple, dilation: IntOrTuple = 1):
+    """The padding per side that keeps the size at stride 1, as torch's ``padding="same"``.
 
-    The total is d*(k-1); when it is odd (even kernels), the extra row/column goes after.
+    The total is d·(k − 1). When it is even (odd kernels), each side gets half: an int, the
+    ``padding`` to give ``Conv2d``. When it is odd (even kernels), no single number works: the
+    answer for that dimension is the pair (before, after), the extra row/column going after, as
+    torch does. An int in gives an int (or pair) out; a tuple gives one answer per dimension.
+
+    >>> same_padding(3), same_padding(5, dilation=2)
+    (1, 4)
+    >>> same_padding(4)  # lopsided: one row/column before, two after
+    (1, 2)
+    >>> same_padding((3, 4))
+    (1, (1, 2))
     """
     ndim, was_tuple = spatial_ndim(kernel_size, dilation)
     ks = as_tuple(kernel_size, "kernel_size", ndim, minimum=1)
     ds = as_tuple(dilation, "dilation", ndim, minimum=1)
-    pairs = []
+    answers = []
     for k, d in zip(ks, ds, strict=True):
         total = d * (k - 1)
-        pairs.append((total // 2, total - total // 2))
-    return _answer(pairs, was_tuple)
+        answers.append(total // 2 if total % 2 == 0 else (total // 2, total - total // 2))
+    return _answer(answers, was_tuple)
 
 
-def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
+def conv_output_size(size: IntOrTuple, kernel_size: IntOrTuple, stride: IntOrTuple = 1,
+                     padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1) -> IntOrTuple:
     r"""Output size of a convolution: $\lfloor (M + 2p - d(k-1) - 1)/s \rfloor + 1$.
 
     ``padding`` may also be "valid" (no padding) or "same" (output = input, needs stride 1).
@@ -86,7 +98,8 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     return _answer(out, was_tuple)
 
 
-def conv_multiply_adds(in_channels, out_channels, kernel_size, output_size, groups=1) -> int:
+def conv_multiply_adds(in_channels: int, out_channels: int, kernel_size: IntOrTuple,
+                       output_size: IntOrTuple, groups: int = 1) -> int:
     r"""Multiply-adds of one convolution layer on one image (bias additions not counted).
 
     Each of the $C_\text{out} \cdot H_\text{out} \cdot W_\text{out}$ output values is a sum over
@@ -111,8 +124,9 @@ def conv_multiply_adds(in_channels, out_channels, kernel_size, output_size, grou
     return c_out * outputs * (c_in // g) * taps
 
 
-def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0,
-                               dilation=1):
+def conv_transpose_output_size(size: IntOrTuple, kernel_size: IntOrTuple, stride: IntOrTuple = 1,
+                               padding: IntOrTuple = 0, output_padding: IntOrTuple = 0,
+                               dilation: IntOrTuple = 1) -> IntOrTuple:
     r"""Output size of a transpose convolution: $(M-1)s - 2p + d(k-1) + \text{output\_padding} + 1$.
 
     With dilation 1 and no output padding this is the familiar $N = s(M-1) + k - 2p$.
@@ -144,7 +158,9 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_pa
     return _answer(out, was_tuple)
 
 
-def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def pool_output_size(size: IntOrTuple, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
+                     padding: IntOrTuple = 0, dilation: IntOrTuple = 1,
+                     ceil_mode: bool = False) -> IntOrTuple:
     r"""Output size of max/avg pooling; ``stride=None`` means stride = kernel_size (as in torch).
 
     Floor mode: $\lfloor (M + 2p - d(k-1) - 1)/s \rfloor + 1$. With ``ceil_mode`` the division
@@ -241,7 +257,7 @@ def _layers_of(module) -> list:
     return [leaf for child in children for leaf in _layers_of(child)] if children else [module]
 
 
-def receptive_field(layers) -> ReceptiveField:
+def receptive_field(layers: Iterable) -> ReceptiveField:
     r"""Receptive field of the last layer of a conv/pool stack.
 
     ``layers`` is a sequence of ``(kernel_size, stride[, dilation])`` tuples, dicts with those
@@ -280,7 +296,8 @@ class ConvParams(NamedTuple):
     padding: int | tuple[int, ...]
 
 
-def solve_conv_params(in_size, out_size, *, max_kernel_size=11, max_stride=None, dilation=1):
+def solve_conv_params(in_size: IntOrTuple, out_size: IntOrTuple, *, max_kernel_size: int = 11,
+                      max_stride: int | None = None, dilation: IntOrTuple = 1) -> list[ConvParams]:
     """Every (kernel_size, stride, padding) with which a convolution maps ``in_size`` to ``out_size``.
 
     Searched within sensible bounds: 1 <= kernel_size <= ``max_kernel_size``,
