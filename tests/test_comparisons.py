@@ -1,4 +1,4 @@
-"""convolved.comparisons: shifted images, the change a shift makes, and seeded comparisons of networks."""
+"""convolved.comparisons: the change a shift makes, accuracy on shifted digits, seeded comparisons."""
 
 from __future__ import annotations
 
@@ -10,43 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convolved import comparisons, data, kernels, models, training
-
-
-class TestShift:
-    @pytest.mark.parametrize(("dy", "dx"), [(0, 0), (1, 0), (0, -2), (-3, 1), (2, 2), (-1, -4)])
-    def test_moves_like_roll_with_the_wrapped_strip_zeroed(self, dy, dx):
-        x = np.arange(1.0, 1 + 5 * 7).reshape(5, 7)
-        expected = np.roll(x, (dy, dx), axis=(0, 1))
-        if dy:
-            expected[slice(0, dy) if dy > 0 else slice(dy, None)] = 0
-        if dx:
-            expected[:, slice(0, dx) if dx > 0 else slice(dx, None)] = 0
-        assert np.array_equal(comparisons.shift(x, dy, dx), expected)
-
-    def test_tensors_stay_tensors_and_batches_move_together(self):
-        x = torch.rand(4, 3, 6, 6, generator=torch.Generator().manual_seed(0))
-        moved = comparisons.shift(x, 1, -1)
-        assert isinstance(moved, torch.Tensor) and moved.shape == x.shape and moved.dtype == x.dtype
-        assert torch.equal(moved[..., 1:, :-1], x[..., :-1, 1:])
-        assert not moved[..., 0, :].any() and not moved[..., :, -1].any()
-
-    def test_the_input_is_left_alone(self):
-        x = torch.ones(2, 3, 3)
-        comparisons.shift(x, 1, 1)
-        assert torch.equal(x, torch.ones(2, 3, 3))
-
-    def test_moving_everything_out_leaves_zeros(self):
-        assert not comparisons.shift(np.ones((3, 4)), 0, 4).any()
-        assert not comparisons.shift(np.ones((3, 4)), -3, 0).any()
-
-    @pytest.mark.parametrize(("args", "error", "match"),
-                             [((np.ones(4), 1, 0), ValueError, "last two axes"),
-                              ((np.ones((3, 3)), 1.5, 0), TypeError, "dy must be an int"),
-                              (([[1, 2]], 0, 1), ValueError, "last two axes")])
-    def test_bad_input(self, args, error, match):
-        with pytest.raises(error, match=match):
-            comparisons.shift(*args)
+from convolved import comparisons, data, equivariance, kernels, models, training
 
 
 class TestEquivarianceAndPooling:
@@ -58,7 +22,7 @@ class TestEquivarianceAndPooling:
         conv = nn.Conv2d(3, 4, 3, padding=padding)
         x = torch.rand(2, 3, 20, 20, generator=torch.Generator().manual_seed(1))
         with torch.no_grad():
-            moved_map, map_moved = conv(comparisons.shift(x, dy, dx)), comparisons.shift(conv(x), dy, dx)
+            moved_map, map_moved = conv(equivariance.shift(x, dy, dx)), equivariance.shift(conv(x), dy, dx)
         inner = (..., slice(abs(dy) + 2, -abs(dy) - 2), slice(abs(dx) + 2, -abs(dx) - 2))
         assert torch.allclose(moved_map[inner], map_moved[inner], atol=1e-6)
 
@@ -68,7 +32,7 @@ class TestEquivarianceAndPooling:
         photo = torch.from_numpy(data.load_image(name, size, gray=True))[None, None]
         edges = torch.from_numpy(kernels.get_kernel("vertical edges"))[None, None]
         before = F.relu(F.conv2d(photo, edges))[..., 4:-4, 4:-4]
-        after = F.relu(F.conv2d(comparisons.shift(photo, 0, 1), edges))[..., 4:-4, 4:-4]
+        after = F.relu(F.conv2d(equivariance.shift(photo, 0, 1), edges))[..., 4:-4, 4:-4]
         outputs = {"map": lambda m: m, "stride": lambda m: m[..., ::2, ::2],
                    "max": lambda m: F.max_pool2d(m, 2),
                    "max twice": lambda m: F.max_pool2d(F.max_pool2d(m, 2), 2)}
@@ -110,7 +74,7 @@ class TestShiftedAccuracy:
         _, _, test_x, test_y = digits_split
         torch.manual_seed(0)
         model = models.dense_net([16])
-        moves = [training.accuracy(model, comparisons.shift(test_x, dy, dx), test_y)
+        moves = [training.accuracy(model, equivariance.shift(test_x, dy, dx), test_y)
                  for dy, dx in [(2, 0), (-2, 0), (0, 2), (0, -2)]]
         assert comparisons.shifted_accuracy(model, test_x, test_y, 2) == pytest.approx(np.mean(moves))
 

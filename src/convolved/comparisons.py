@@ -1,6 +1,7 @@
 """Fair, seeded comparisons of small networks on the digits, and how much a small shift changes.
 
-- :func:`shift` moves images by whole pixels (no wrap-around);
+- :func:`shifted_accuracy` tests a network on images moved by whole pixels
+  (:func:`convolved.equivariance.shift`: no wrap-around, the vacated pixels are 0);
 - :func:`relative_change` measures how much a feature map changed: ‖after − before‖ / ‖before‖;
 - :func:`train_runs` trains one network several times, with seeds ``seed``, ``seed + 1``, …;
 - :func:`compare` tests every run on held-out images as they are and moved by a pixel or two,
@@ -30,38 +31,12 @@ import numpy as np
 
 from . import models, training
 from ._validate import as_int
+from .equivariance import shift
 
-__all__ = ["Comparison", "Row", "Run", "compare", "relative_change", "shift", "shifted_accuracy",
-           "train_runs"]
+__all__ = ["Comparison", "Row", "Run", "compare", "relative_change", "shifted_accuracy", "train_runs"]
 
 #: The four moves of :func:`shifted_accuracy`: down, up, right, left (rows, columns).
 DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1))
-
-
-def shift(images, dy: int, dx: int):
-    """``images`` moved ``dy`` pixels down and ``dx`` pixels right along their last two axes.
-
-    Negative values move up or left. Pixels moved out are dropped and the vacated ones are 0,
-    as when a digit sits off-centre on a blank page (``torch.roll`` would wrap them around).
-    A NumPy array gives a NumPy array, a tensor gives a tensor.
-
-    >>> shift(np.array([[1, 2, 3], [4, 5, 6]]), 0, 1)
-    array([[0, 1, 2],
-           [0, 4, 5]])
-    >>> shift(np.array([[1, 2, 3], [4, 5, 6]]), -1, -1)
-    array([[5, 6, 0],
-           [0, 0, 0]])
-    """
-    dy, dx = as_int(dy, "dy"), as_int(dx, "dx")
-    if not hasattr(images, "shape") or len(images.shape) < 2:
-        raise ValueError("images must be an array or tensor whose last two axes are (H, W)")
-    height, width = images.shape[-2:]
-    out = images * 0
-    if abs(dy) >= height or abs(dx) >= width:
-        return out
-    out[..., max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
-        images[..., max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
-    return out
 
 
 def relative_change(before, after) -> float:
