@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 import torch
@@ -9,8 +11,15 @@ from torch.utils.data import DataLoader, TensorDataset
 from torchvision import datasets as tv_datasets
 from torchvision.transforms import v2
 
+import convolved.datasets
 from convolved import data
-from convolved.datasets import FolderImageDataset, InMemoryImageDataset, write_image_folder
+from convolved.datasets import (
+    ClassSubset,
+    FolderImageDataset,
+    InMemoryImageDataset,
+    image_file_name,
+    write_image_folder,
+)
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +141,86 @@ class TestFolder:
             FolderImageDataset(folder, transform=lambda image: "not an image")[0]
         with pytest.raises(ValueError, match="same length"):
             write_image_folder(np.zeros((3, 8, 8)), [1, 2], tmp_path / "x")
+
+
+class TestImageFileNames:
+    def test_at_least_four_digits_more_when_needed(self):
+        assert image_file_name(0, 40) == "0000.png" and image_file_name(39, 40) == "0039.png"
+        assert image_file_name(19, 1400) == "0019.png" and image_file_name(123, 100000) == "00123.png"
+
+    def test_write_image_folder_uses_them_as_the_pipeline_figure_shows(self, folder, digits):
+        # The pipeline figure of notebook 07 draws digits/0/0000.png, 0010.png …, digits/9/0009.png …
+        _, labels = digits
+        for index in (0, 9, 10, 19):
+            assert (folder / str(int(labels[index])) / image_file_name(index, 1400)).is_file()
+        assert image_file_name(10, 1400) == "0010.png"
+
+
+class TestClassSubset:
+    def test_keeps_the_classes_relabelled_in_their_order(self, digits):
+        images, labels = digits
+        subset = ClassSubset(InMemoryImageDataset(images, labels), classes=[7, 2])
+        expected = [i for i in range(40) if int(labels[i]) in (7, 2)]
+        assert subset.indices == expected and len(subset) == len(expected)
+        for position, index in enumerate(expected):
+            image, label = subset[position]
+            assert torch.equal(image, images[index]) and label == [7, 2].index(int(labels[index]))
+        assert subset[-1][1] == subset[len(subset) - 1][1]
+
+    def test_per_class_is_balanced_and_seeded(self):
+        images, labels = data.digits()
+        dataset = InMemoryImageDataset(images, labels)
+        subset = ClassSubset(dataset, [5, 6, 7], per_class=4, seed=1)
+        assert [label for _, label in subset].count(0) == 4 and len(subset) == 12
+        assert subset.indices == ClassSubset(dataset, [5, 6, 7], per_class=4, seed=1).indices
+        assert subset.indices != ClassSubset(dataset, [5, 6, 7], per_class=4, seed=2).indices
+        # a class with fewer items than per_class gives all it has
+        assert len(ClassSubset(InMemoryImageDataset(images[:20], labels[:20]), [0], per_class=50)) == 2
+
+    def test_labels_are_read_without_drawing_items(self, digits):
+        draws = []
+
+        def counting(image):
+            draws.append(1)
+            return image
+
+        subset = ClassSubset(InMemoryImageDataset(*digits, transform=counting), [1, 3])
+        assert not draws
+        subset[0]
+        assert len(draws) == 1  # the transform runs when an item is drawn, as in the dataset
+
+    def test_works_over_files_and_torchvision_datasets(self, folder):
+        ours = ClassSubset(FolderImageDataset(folder), [2, 4])  # labels from .samples
+        theirs = ClassSubset(tv_datasets.ImageFolder(folder), [2, 4])  # labels from .targets
+        assert ours.indices == theirs.indices and [y for _, y in ours] == [y for _, y in theirs]
+
+    def test_in_a_dataloader(self, digits):
+        loader = DataLoader(ClassSubset(InMemoryImageDataset(*digits), [0, 1]), batch_size=4, shuffle=False)
+        images, labels = next(iter(loader))
+        assert images.shape[1:] == (1, 8, 8) and set(labels.tolist()) <= {0, 1}
+
+    @pytest.mark.parametrize(("classes", "options", "error", "match"), [
+        ([5, 5], {}, ValueError, "different labels"),
+        ([], {}, ValueError, "non-empty"),
+        ("57", {}, TypeError, "classes must be a list"),
+        ([1.5], {}, TypeError, "must be an int"),
+        ([11], {}, ValueError, r"classes \[11\] have no items"),
+        ([1], {"per_class": 0}, ValueError, "per_class must be >= 1"),
+    ])
+    def test_bad_arguments(self, digits, classes, options, error, match):
+        with pytest.raises(error, match=match):
+            ClassSubset(InMemoryImageDataset(*digits), classes, **options)
+
+    def test_a_dataset_without_labels_is_refused_clearly(self):
+        with pytest.raises(TypeError, match="labels, targets or samples"):
+            ClassSubset(TensorDataset(torch.zeros(3, 1, 2, 2), torch.tensor([0, 1, 0])), [0])
+
+    def test_index_out_of_range(self, digits):
+        subset = ClassSubset(InMemoryImageDataset(*digits), [0])
+        with pytest.raises(IndexError, match="out of range"):
+            subset[len(subset)]
+
+
+def test_doctests_pass():
+    results = doctest.testmod(convolved.datasets)
+    assert results.attempted > 0 and results.failed == 0

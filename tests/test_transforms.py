@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 import torch
@@ -9,8 +11,18 @@ from matplotlib.figure import Figure
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from convolved import data
-from convolved.transforms import AddGaussianNoise, Cutout, describe, load_photo, show, to_display
+import convolved.transforms
+from convolved import data, models, training
+from convolved.transforms import (
+    AddGaussianNoise,
+    Cutout,
+    describe,
+    digits_split,
+    fit_augmented,
+    load_photo,
+    show,
+    to_display,
+)
 
 
 class TestLoadPhoto:
@@ -287,3 +299,104 @@ def test_every_course_photo_goes_through_a_pipeline():
     for name in data.IMAGES:
         out = pipeline(load_photo(name, 32))
         assert out.shape == (3, 24, 24) and 0.0 <= float(out.min()) <= float(out.max()) <= 1.0
+
+
+# ----------------------------------------------------------------------------------------------
+# The augmentation experiment of notebook 06, section 9
+
+
+class TestDigitsSplit:
+    def test_balanced_disjoint_and_complete(self):
+        train_images, train_labels, test_images, test_labels = digits_split(per_class=7, seed=3)
+        images, labels = data.digits()
+        assert train_labels.bincount().tolist() == [7] * 10
+        assert len(train_images) + len(test_images) == len(images)
+        # every image is in exactly one part: compare the images as rows of 64 values
+        rows = {tuple(row.tolist()) for row in images.flatten(1)}
+        parts = [tuple(row.tolist()) for row in torch.cat([train_images, test_images]).flatten(1)]
+        assert set(parts) == rows
+        assert torch.equal(torch.cat([train_labels, test_labels]).bincount(), labels.bincount())
+
+    def test_the_seed_decides_the_training_images(self):
+        first, again, other = digits_split(5, 0)[0], digits_split(5, 0)[0], digits_split(5, 1)[0]
+        assert torch.equal(first, again) and not torch.equal(first, other)
+
+    @pytest.mark.parametrize(("per_class", "error", "match"), [
+        (0, ValueError, "per_class must be >= 1"),
+        (500, ValueError, "per_class must be below 174"),
+        (2.5, TypeError, "per_class must be an int"),
+    ])
+    def test_bad_per_class(self, per_class, error, match):
+        with pytest.raises(error, match=match):
+            digits_split(per_class)
+
+
+class TestFitAugmented:
+    @staticmethod
+    def _train(transform, threads=None):
+        train_images, train_labels, _, _ = digits_split(5, 0)
+        torch.manual_seed(0)
+        model = models.digits_cnn()
+        previous = torch.get_num_threads()
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            result = fit_augmented(model, train_images, train_labels, transform, epochs=3, seed=0)
+        finally:
+            torch.set_num_threads(previous)
+        return model, result
+
+    def test_same_seed_same_model_at_any_thread_count(self):
+        shift = v2.RandomCrop(8, padding=1)
+        one, _ = self._train(shift, threads=1)
+        two, _ = self._train(shift, threads=2)
+        assert all(torch.equal(a, b) for a, b in zip(one.state_dict().values(), two.state_dict().values(),
+                                                     strict=True))
+
+    def test_the_transform_runs_on_every_draw(self):
+        calls = []
+
+        def counting(image):
+            calls.append(image.shape)
+            return image
+
+        _, result = self._train(counting)
+        assert len(calls) == 3 * 50 and result["items"] == 50 and len(result["losses"]) == 3
+
+    def test_without_transform_the_training_images_are_used_as_they_are(self):
+        plain, _ = self._train(None)
+        identity, _ = self._train(lambda image: image)
+        assert all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(),
+                                                     identity.state_dict().values(), strict=True))
+
+
+def _augmentation_run(seed, epochs):
+    """Notebook 06's section 9 with another seed or epoch count: {name: (as they are, shifted)}."""
+    train_images, train_labels, test_images, test_labels = digits_split(10, seed)
+    shift = v2.RandomCrop(8, padding=1)
+    torch.manual_seed(seed)
+    shifted = torch.stack([shift(image) for image in test_images])
+    result = {}
+    for name, transform in [("plain", None), ("augmented", shift)]:
+        torch.manual_seed(seed)
+        model = models.digits_cnn()
+        fit_augmented(model, train_images, train_labels, transform, epochs=epochs, batch_size=16, seed=seed)
+        result[name] = (training.accuracy(model, test_images, test_labels),
+                        training.accuracy(model, shifted, test_labels))
+    return result
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_notebook_06_claims_hold_for_other_seeds(seed):
+    """The text says: other seeds, same picture. Shifted digits: augmentation far ahead; digits as
+    they are: no gain (within a few points either way) after 30 epochs, within 3 points after 60."""
+    short, longer = _augmentation_run(seed, 30), _augmentation_run(seed, 60)
+    for run in (short, longer):
+        assert run["augmented"][1] - run["plain"][1] > 0.25
+        assert run["augmented"][0] - run["plain"][0] < 0.02
+    assert abs(longer["augmented"][0] - longer["plain"][0]) < 0.03
+
+
+def test_doctests_pass():
+    results = doctest.testmod(convolved.transforms)
+    assert results.attempted > 0 and results.failed == 0

@@ -9,6 +9,9 @@ torchvision's ``transforms.v2`` does the real work in the notebooks; this module
 - two transforms written as plain callable classes, :class:`AddGaussianNoise` and :class:`Cutout`,
   which work on (C, H, W) or (N, C, H, W) tensors and compose with torchvision's in a
   ``v2.Compose``.
+- a measured experiment on augmentation: :func:`digits_split` keeps a few digits per class for
+  training and holds out the rest, and :func:`fit_augmented` trains a model on them with a
+  transform applied to every image each time it is drawn.
 
 Our transforms draw their random numbers from torch (the global generator unless one is given), so
 ``torch.manual_seed`` makes them reproducible, exactly like torchvision's. They never change their
@@ -27,7 +30,8 @@ from matplotlib.figure import Figure
 from . import data, plotting
 from ._validate import as_int, as_tuple
 
-__all__ = ["AddGaussianNoise", "Cutout", "describe", "load_photo", "show", "to_display"]
+__all__ = ["AddGaussianNoise", "Cutout", "describe", "digits_split", "fit_augmented", "load_photo", "show",
+           "to_display"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -247,3 +251,60 @@ class Cutout:
     def __repr__(self) -> str:
         size = self.size[0] if self.size[0] == self.size[1] else self.size
         return f"Cutout(size={size}, fill={self.fill:g}, p={self.p:g})"
+
+
+# ----------------------------------------------------------------------------------------------
+# Does augmentation help? A small measured experiment
+
+
+def digits_split(per_class: int = 10, seed: int = 0):
+    """scikit-learn's digits split in two: ``per_class`` images of each digit to train on, chosen
+    by a permutation seeded with ``seed``, and every other image held out.
+
+    Returns ``(train_images, train_labels, test_images, test_labels)``: images (N, 1, 8, 8) float32
+    in [0, 1], labels (N,) int64.
+
+    >>> train_images, train_labels, test_images, test_labels = digits_split(per_class=10)
+    >>> tuple(train_images.shape), train_labels.bincount().tolist() == [10] * 10, len(test_images)
+    ((100, 1, 8, 8), True, 1697)
+    """
+    per_class = as_int(per_class, "per_class", minimum=1)
+    images, labels = data.digits()
+    fewest = int(labels.bincount().min())
+    if per_class >= fewest:
+        raise ValueError(f"per_class must be below {fewest} (the rarest digit's count), so that "
+                         f"every digit keeps held-out images; got {per_class}")
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(as_int(seed, "seed")))
+    train = torch.cat([order[labels[order] == digit][:per_class] for digit in range(10)])
+    held_out = torch.ones(len(images), dtype=torch.bool)
+    held_out[train] = False
+    return images[train], labels[train], images[held_out], labels[held_out]
+
+
+def fit_augmented(model, images, labels, transform=None, *, epochs: int = 30, batch_size: int = 32,
+                  seed: int = 0) -> dict:
+    """Train ``model`` on ``images``/``labels`` with :func:`convolved.training.fit_loader`, passing
+    every image through ``transform`` each time it is drawn (None: no augmentation).
+
+    The images go into a Dataset that applies the transform in its ``__getitem__``, and a
+    DataLoader shuffles them with a generator seeded with ``seed`` (notebook 07 builds both by
+    hand). ``torch.manual_seed(seed)`` fixes the transform's random draws, so the same seed
+    gives the same model at any thread count. Returns what ``fit_loader`` returns.
+
+    >>> from torchvision.transforms import v2
+    >>> images, labels = torch.rand(20, 1, 8, 8), torch.arange(20) % 2
+    >>> result = fit_augmented(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 2)),
+    ...                        images, labels, v2.RandomCrop(8, padding=1), epochs=2)
+    >>> result["items"], len(result["losses"])
+    (20, 2)
+    """
+    from torch.utils.data import DataLoader
+
+    from . import training
+    from .datasets import InMemoryImageDataset
+
+    dataset = InMemoryImageDataset(images, labels, transform=transform)
+    loader = DataLoader(dataset, batch_size=as_int(batch_size, "batch_size", minimum=1), shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    torch.manual_seed(seed)  # the transform draws from torch's global generator
+    return training.fit_loader(model, loader, epochs=epochs, progress=False)

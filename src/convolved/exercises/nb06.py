@@ -70,6 +70,10 @@ def solution_preprocess():
     import torch
     from torchvision.transforms import v2
 
+    # The order: geometry and colour work on the small uint8 tensor; Normalize needs floats, so
+    # ToDtype comes before it. For a 300×451 colour photo: (300, 451, 3) → (3, 300, 451) →
+    # (1, 300, 451) → shorter side 300 → 64, the other 451 · 64 / 300 ≈ 96: (1, 64, 96) →
+    # central 64×64: (1, 64, 64) → floats in [0, 1] → (x − 0.45) / 0.19.
     return v2.Compose([
         v2.ToImage(),  # (H, W, 3) or (H, W) uint8 array → (C, H, W) uint8 tensor
         v2.Grayscale(),  # 3 channels → 1 (a gray photo stays as it is)
@@ -185,6 +189,9 @@ def check_preprocess(my_preprocess):
 def solution_augment():
     from torchvision.transforms import v2
 
+    # A 48×48 window inside 64×64 can start at rows 0…16 and columns 0…16: 17 × 17 = 289
+    # positions. No Resize (the network takes the 48×48 crop as it is), no vertical flip (a
+    # left–right mirror only). Either order gives the same kinds of results.
     return v2.Compose([
         v2.RandomHorizontalFlip(p=0.5),  # mirror left–right half of the time
         v2.RandomCrop(CROP),  # a 48×48 window at a random position

@@ -35,7 +35,8 @@ class SolutionDigits(Dataset):
     def __getitem__(self, index):
         if not -len(self) <= index < len(self):
             raise IndexError(f"index {index} is out of range for a dataset of {len(self)} items")
-        image = torch.as_tensor(self.images[index], dtype=torch.float32)[None] / 255  # (1, H, W)
+        # uint8 (H, W) → float32; [None] adds the channel axis: (1, H, W); / 255 maps 0…255 to 0…1
+        image = torch.as_tensor(self.images[index], dtype=torch.float32)[None] / 255
         if self.transform is not None:
             image = self.transform(image)  # at every draw: a new random view each time
         return image, int(self.labels[index])
@@ -239,8 +240,18 @@ LOADER_ITEMS = 100
 
 @solution("make_loader")
 def solution_make_loader(dataset, seed):
-    return DataLoader(dataset, batch_size=32, shuffle=True, drop_last=True,
-                      generator=torch.Generator().manual_seed(seed))
+    # 100 items in batches of 32: 32 + 32 + 32 + a short batch of 4, which drop_last=True skips,
+    # so every epoch gives 3 full batches (96 items); the 4 left out change from epoch to epoch.
+    return DataLoader(
+        dataset,
+        batch_size=32,
+        shuffle=True,  # a new order every epoch
+        drop_last=True,
+        # A generator of its own: the order depends on seed alone, not on how many random numbers
+        # the augmentations (or anything else) drew from torch's global generator before.
+        generator=torch.Generator().manual_seed(seed),
+        num_workers=0,  # the default: the main process loads the batches itself
+    )
 
 
 def numbered_dataset(n: int = LOADER_ITEMS) -> TensorDataset:
@@ -319,11 +330,15 @@ def check_make_loader(make_loader):
 
 @solution("pad_collate")
 def solution_pad_collate(items):
+    # For `ragged`, sizes 8×8, 6×6 and 7×5: H_max = max(8, 6, 7) = 8, W_max = max(8, 6, 5) = 8.
     height = max(image.shape[-2] for image, _ in items)
     width = max(image.shape[-1] for image, _ in items)
-    # F.pad's amounts start from the last dimension: (left, right, top, bottom).
+    # F.pad's amounts start from the last dimension: (left, right, top, bottom). Zeros go right
+    # and below only, so each image stays in the top-left corner: the 7×5 image gets
+    # (0, 8 - 5, 0, 8 - 7) = (0, 3, 0, 1), i.e. 3 columns on the right and 1 row at the bottom.
     padded = [F.pad(image, (0, width - image.shape[-1], 0, height - image.shape[-2]))
               for image, _ in items]
+    # Now every image is (C, 8, 8): stack → (B, C, 8, 8); labels → int64 tensor of shape (B,).
     return torch.stack(padded), torch.tensor([label for _, label in items])
 
 

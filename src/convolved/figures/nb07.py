@@ -97,7 +97,10 @@ def dataset_pipeline() -> Figure:
           bbox={"facecolor": FILLS["input"], "edgecolor": "none", "pad": 1})
     label(ax, x0 + 0.4, y_or - 0.7, "PNG files, one folder per class", color=blue, weight="bold",
           ha="left")
-    tree = "digits/\n├─ 0/  0000.png  0010.png …\n│   …\n└─ 9/  0009.png  0019.png …"
+    from ..datasets import image_file_name  # the names write_image_folder gives (torch: import late)
+
+    names = {index: image_file_name(index, N_ITEMS) for index in (0, 9, 10, 19)}
+    tree = f"digits/\n├─ 0/  {names[0]}  {names[10]} …\n│   …\n└─ 9/  {names[9]}  {names[19]} …"
     label(ax, x0 + 0.5, top_row + 1.8, tree, ha="left", size=9.5, family=MONO, linespacing=1.35)
 
     # Steps 2 to 4: the Dataset, with the transform inside.
