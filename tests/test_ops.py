@@ -133,6 +133,18 @@ def test_conv2d_fast_big_kernels_match_torch(x_shape, w_shape, kwargs):
     x, weight, bias = random_array(rng, x_shape), random_array(rng, w_shape), random_array(rng, w_shape[:1])
     expected = torch_result(F.conv2d, x, weight, bias, **kwargs)
     np.testing.assert_allclose(ops.conv2d_fast(x, weight, bias, **kwargs), expected, **TOLERANCE)
+    algorithms = ["im2col", "fft"] if "stride" not in kwargs and "dilation" not in kwargs else ["im2col"]
+    for algorithm in algorithms:
+        np.testing.assert_allclose(ops.conv2d_fast(x, weight, bias, **kwargs, algorithm=algorithm),
+                                   expected, **TOLERANCE)
+
+
+def test_conv2d_fast_algorithm_choice_is_checked():
+    x, weight = np.zeros((1, 1, 8, 8), np.float32), np.zeros((1, 1, 3, 3), np.float32)
+    with pytest.raises(ValueError, match="algorithm must be one of 'auto', 'im2col', 'fft'"):
+        ops.conv2d_fast(x, weight, algorithm="winograd")
+    with pytest.raises(ValueError, match='algorithm="fft" needs stride 1'):
+        ops.conv2d_fast(x, weight, stride=2, algorithm="fft")
 
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])

@@ -260,7 +260,8 @@ def conv3d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, s
 
 
 def conv2d_fast(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrTuple = 1,
-                padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> np.ndarray:
+                padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1, *,
+                algorithm: str = "auto") -> np.ndarray:
     """Same result as :func:`conv2d`, vectorised: no Python loop over pixels.
 
     Like real libraries, it picks an algorithm per call:
@@ -272,6 +273,9 @@ def conv2d_fast(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = No
     - **FFT** for big kernels (7×7 and more, at stride 1 without dilation): by the convolution
       theorem a product of Fourier spectra, whose cost barely depends on the kernel size.
 
+    ``algorithm="im2col"`` or ``"fft"`` forces one (the FFT only at stride 1 without dilation),
+    to race them; the default ``"auto"`` picks as above.
+
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
     >>> conv2d_fast(x, np.ones((1, 1, 3, 3)))[0, 0]  # each output: the sum of a 3×3 window
     array([[45., 54.],
@@ -281,8 +285,13 @@ def conv2d_fast(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = No
         input, weight, bias, stride, padding, dilation, groups, ndim=2)
     out_channels, in_per_group = w.shape[0], w.shape[1]
     out_per_group = out_channels // groups
-    use_fft = (w.shape[2] * w.shape[3] >= _FFT_MIN_TAPS and strides == (1, 1)
-               and dilations == (1, 1))
+    one_of(algorithm, "algorithm", ("auto", "im2col", "fft"))
+    fft_possible = strides == (1, 1) and dilations == (1, 1)
+    if algorithm == "fft" and not fft_possible:
+        raise ValueError(f'algorithm="fft" needs stride 1 and dilation 1, got stride={stride}, '
+                         f"dilation={dilation}")
+    use_fft = algorithm == "fft" or (algorithm == "auto" and fft_possible
+                                     and w.shape[2] * w.shape[3] >= _FFT_MIN_TAPS)
     parts = []
     for g in range(groups):
         xg = x[:, g * in_per_group:(g + 1) * in_per_group]
