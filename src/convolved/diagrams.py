@@ -98,6 +98,18 @@ def kernel_text(kernel: np.ndarray) -> str:
 # Drawing primitives
 
 
+def add_patch(ax: Axes, patch):
+    """``ax.add_patch``, minus the data-limit update when the axes' limits are fixed anyway.
+
+    Updating the limits costs more than drawing the patch; a grid of a few hundred cells in an
+    explorer would spend a tenth of a second on it for nothing.
+    """
+    if ax.get_autoscale_on():
+        return ax.add_patch(patch)
+    patch.set_clip_path(ax.patch)  # what add_patch does besides the limits
+    return ax.add_artist(patch)
+
+
 def canvas(width: float, height: float, scale: float = 0.45) -> tuple[Figure, Axes]:
     """A figure with one invisible axes in drawing units (y up), ``scale`` inches per unit."""
     fig = Figure(figsize=(width * scale, height * scale), dpi=DPI)
@@ -130,7 +142,7 @@ def grid(ax, values, x: float, top: float, *, cell: float = 1.0, kind: str = "in
             elif fill is not None and fill[r][c] is not None:
                 color = fill[r][c]
             x0, y0 = x + c * cell, top - (r + 1) * cell
-            ax.add_patch(Rectangle((x0, y0), cell, cell, facecolor=color, edgecolor=edge,
+            add_patch(ax, Rectangle((x0, y0), cell, cell, facecolor=color, edgecolor=edge,
                                    linewidth=0.8, zorder=1))
             v = values[r, c]
             if show_values and not np.isnan(v):
@@ -142,7 +154,7 @@ def grid(ax, values, x: float, top: float, *, cell: float = 1.0, kind: str = "in
 def frame(ax, x: float, top: float, rows: int, cols: int, *, cell: float = 1.0,
           color: str = COLORS["kernel"], lw: float = 3.0, zorder: float = 4) -> None:
     """A thick outline around a block of ``rows`` × ``cols`` cells (a window or a cell)."""
-    ax.add_patch(Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
+    add_patch(ax, Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
                            edgecolor=color, linewidth=lw, zorder=zorder, joinstyle="miter"))
 
 
@@ -150,7 +162,7 @@ def arrow(ax, start, end, *, color: str = COLORS["grid"], lw: float = 1.5,
           style: str = "-|>", mutation: float = 14, connection: str = "arc3",
           shrink: float = 2.0, zorder: float = 5, linestyle: str = "-") -> None:
     """An arrow from ``start`` to ``end`` (x, y in drawing units)."""
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=mutation,
+    add_patch(ax, FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=mutation,
                                  color=color, linewidth=lw, connectionstyle=connection,
                                  shrinkA=shrink, shrinkB=shrink, zorder=zorder,
                                  linestyle=linestyle))
@@ -180,7 +192,7 @@ def stack(ax, x: float, top: float, colors: Sequence[str], fills: Sequence[str],
     """Channel sheets drawn in perspective: the front sheet at (x, top), the others behind it."""
     for i in reversed(range(len(colors))):
         d = i * offset
-        ax.add_patch(Rectangle((x + d, top - size + d), size, size, facecolor=fills[i],
+        add_patch(ax, Rectangle((x + d, top - size + d), size, size, facecolor=fills[i],
                                edgecolor=colors[i], linewidth=1.5, zorder=1 + (3 - i) * 0.1))
 
 
@@ -212,14 +224,14 @@ def brace(ax, start: float, end: float, at: float, *, side: str = "up", depth: f
              Path.CURVE3, Path.CURVE3, Path.LINETO, Path.CURVE3, Path.CURVE3]
     horizontal = side in ("up", "down")
     verts = [(u, at + v) if horizontal else (at + v, u) for u, v in pts]
-    ax.add_patch(PathPatch(Path(verts, codes), fill=False, edgecolor=color, linewidth=lw,
+    add_patch(ax, PathPatch(Path(verts, codes), fill=False, edgecolor=color, linewidth=lw,
                            capstyle="round", zorder=4))
 
 
 def outline(ax, x: float, top: float, rows: int, cols: int, *, cell: float, color: str,
              lw: float = 2.2, linestyle="-", zorder: float = 4) -> None:
     """Like :func:`frame`, with a line style: the windows after the first are dashed."""
-    ax.add_patch(Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
+    add_patch(ax, Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
                            edgecolor=color, linewidth=lw, linestyle=linestyle, zorder=zorder,
                            joinstyle="miter"))
 
