@@ -105,7 +105,17 @@ def test_png_sizes(built):
 
 
 def test_cli_only(tmp_path, capsys):
+    from convolved.figures.__main__ import main
+
     name = next(iter(figures.FIGURES))
-    assert figures.main([str(tmp_path), "--only", name]) == 0
+    assert main([str(tmp_path), "--only", name]) == 0
     assert (tmp_path / f"{name}.png").read_bytes() == (IMAGES / f"{name}.png").read_bytes()
     assert f"{name}.png" in capsys.readouterr().out
+
+
+def test_cli_needs_the_output_folder(capsys):
+    from convolved.figures.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main([])
+    assert "out_dir" in capsys.readouterr().err

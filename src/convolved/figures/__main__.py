@@ -1,4 +1,4 @@
-"""The command line: ``python -m convolved.figures [OUT_DIR] [--only NAME] [--list]``."""
+"""The command line: ``python -m convolved.figures OUT_DIR [--only NAME] [--list]``."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import ALT_TEXT, DEFAULT_OUT_DIR, FIGURES, build
+from . import ALT_TEXT, FIGURES, build
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m convolved.figures",
                                      description="Draw the course's figures as PNG files.")
-    parser.add_argument("out_dir", nargs="?", type=Path, default=DEFAULT_OUT_DIR,
-                        help=f"output folder (default: {DEFAULT_OUT_DIR})")
+    parser.add_argument("out_dir", type=Path, help="output folder (`make images`: images)")
     parser.add_argument("--only", action="append", metavar="NAME", choices=sorted(FIGURES),
                         help="build only this figure (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the figures and exit")

@@ -34,7 +34,7 @@ from ..diagrams import (
     window_cells,
 )
 from ..kernels import get_kernel
-from . import figure
+from .registry import figure
 
 # ----------------------------------------------------------------------------------------------
 # Example data (small integers, so every sum can be checked by hand)

@@ -36,7 +36,7 @@ from ..diagrams import (
     tints,
 )
 from ..kernels import get_kernel
-from . import figure
+from .registry import figure
 
 # ----------------------------------------------------------------------------------------------
 # Example data and local helpers

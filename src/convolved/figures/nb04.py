@@ -29,7 +29,7 @@ from ..diagrams import (
     label,
     tint,
 )
-from . import figure
+from .registry import figure
 
 # ----------------------------------------------------------------------------------------------
 # Example data (small integers, so every sum can be checked by hand)

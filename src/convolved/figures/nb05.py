@@ -33,8 +33,8 @@ from ..diagrams import (
     tint,
     tints,
 )
-from . import figure
 from .nb04 import PIXEL_COLORS
+from .registry import figure
 
 # ----------------------------------------------------------------------------------------------
 # Example data (small integers, so every mean and max can be checked by hand)

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from .. import data, kernels, plotting
 from .._validate import as_int
-from . import Explorer
+from .base import Explorer
 
 
 class KernelExplorer(Explorer):

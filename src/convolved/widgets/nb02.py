@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import diagrams, ops, shapes
-from . import Explorer
+from .base import Explorer
 
 
 class ConvGeometryExplorer(Explorer):

@@ -6,7 +6,7 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from .. import diagrams, shapes
-from . import Explorer
+from .base import Explorer
 
 
 class LayerShapeExplorer(Explorer):

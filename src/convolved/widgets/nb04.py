@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import diagrams, shapes
-from . import Explorer
+from .base import Explorer
 
 # One colour per input pixel's kernel copy, cycled.
 _COPY_COLORS = ["#DD8452", "#4C72B0", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3",

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from .. import data, diagrams, plotting, shapes
 from .._validate import as_int, one_of
-from . import Explorer
+from .base import Explorer
 
 MODES = ("max", "mean")
 

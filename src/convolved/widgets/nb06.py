@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from .. import data, transforms
 from .._validate import as_int
-from . import Explorer
+from .base import Explorer
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from .. import plotting
 from .._validate import as_int
-from . import Explorer
+from .base import Explorer
 
 
 def digit_augmentations() -> dict:

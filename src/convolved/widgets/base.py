@@ -1,0 +1,104 @@
+"""The base class of every explorer: controls, a figure drawn into an image, a saved picture."""
+
+from __future__ import annotations
+
+import base64
+from contextlib import contextmanager
+
+import ipywidgets as w
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .. import plotting
+
+
+class Explorer:
+    """Base class of the explorers.
+
+    A subclass creates its controls, passes them (and optionally a layout) to ``__init__``,
+    implements ``draw() -> Figure``, and may override ``react(change)`` to keep related controls
+    consistent. Every change a learner makes runs ``react`` and then draws the figure exactly once.
+    """
+
+    title = "Explorer"
+
+    def __init__(self, controls: list[w.Widget], layout: w.Widget | None = None):
+        self.controls = list(controls)
+        self._layouts: dict = {}  # arrangement of the figure's axes → their laid-out positions
+        self.view = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.draws = 0  # how many times the figure was drawn
+        self._holding = 0
+        for control in controls:
+            control.observe(self._changed, names="value")
+        self.widget = w.VBox([layout or w.HBox(controls), self.view])
+        with self.holding():
+            self.react(None)
+
+    def draw(self) -> Figure:
+        raise NotImplementedError(f"{type(self).__name__} must define draw()")
+
+    def react(self, change) -> None:
+        """Adjust other controls after ``change`` (None at start); the figure is drawn after.
+
+        Runs for every change, including those it makes itself: make it idempotent.
+        """
+
+    def refresh(self) -> None:
+        """Draw the figure now, unless controls are being changed inside :meth:`holding`."""
+        if not self._holding:
+            self.draws += 1
+            self.view.value = plotting.to_png(self._reuse_layout(self.draw()), dpi=self.dpi)
+
+    dpi = 80
+
+    def _reuse_layout(self, fig: Figure) -> Figure:
+        """Lay the figure out as the last figure with the same axes, if there was one.
+
+        Matplotlib's constrained layout measures every text to place the axes, which costs as
+        much as drawing the figure. The explorer's figure keeps its arrangement while a control
+        moves, so it is laid out once per arrangement and the positions are reused: those of
+        the axes, and of the figure's titles, which the layout moves too.
+        """
+        engine = fig.get_layout_engine()
+        if engine is None:
+            return fig
+        key = (tuple(fig.get_size_inches()), tuple(
+            ax.get_label() if ax.get_subplotspec() is None else ax.get_subplotspec().get_geometry()
+            for ax in fig.axes))
+        titles = [getattr(fig, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")]
+        if key not in self._layouts:
+            FigureCanvasAgg(fig)  # the layout measures text with the canvas's renderer
+            fig.set_dpi(self.dpi)
+            engine.execute(fig)
+            self._layouts[key] = ([ax.get_position() for ax in fig.axes],
+                                  [title.get_position() if title else None for title in titles])
+        fig.set_layout_engine("none")
+        positions, title_positions = self._layouts[key]
+        for ax, position in zip(fig.axes, positions, strict=True):
+            ax.set_position(position)
+        for title, position in zip(titles, title_positions, strict=True):
+            if title is not None and position is not None:
+                title.set_position(position)
+        return fig
+
+    @contextmanager
+    def holding(self):
+        """Change several controls inside ``with explorer.holding():``; the figure is drawn once."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+        self.refresh()
+
+    def _changed(self, change) -> None:
+        # react() runs for every change, even one made by react() itself or inside holding();
+        # the figure is drawn once, when the outermost change is done.
+        with self.holding():
+            self.react(change)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["image/png"] = base64.b64encode(self.view.value).decode("ascii")
+        bundle["text/plain"] = f"{self.title} (run the cell to interact)"
+        return bundle
