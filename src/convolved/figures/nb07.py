@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..diagrams import COLORS, FILLS, SEED, arrow, canvas, label
-from . import figure
+from .registry import figure
 
 N_ITEMS = 1400  # training digits in notebook 07 (its parameter n_train)
 BATCH = 64  # its batch_size
