@@ -127,7 +127,8 @@ def few_shot_comparison(pretrained: nn.Sequential, make_model, train_set, test_s
 
     For each number of shots, ``draws`` different few-image training sets are drawn (seeds
     ``seed``, ``seed + 1``, …); both networks train on the same images for ``epochs`` epochs and are
-    measured on every item of ``classes`` in ``test_set``. Returns one dict per shots: ``shots``,
+    measured on every item of ``classes`` in ``test_set``. :func:`experiment` shows an example.
+    Returns one dict per shots: ``shots``,
     ``images`` (training images per draw), ``transfer`` and ``scratch`` (the accuracy of each draw),
     and the trainable parameters of each network.
     """
@@ -169,6 +170,19 @@ def experiment(make_model, train_set, test_set, source_classes, target_classes, 
     ``source_classes``, then :func:`few_shot_comparison` on ``target_classes``.
 
     ``make_model(n_classes)`` must build an ``nn.Sequential`` that ends with an ``nn.Linear``.
+
+    >>> from convolved import data
+    >>> from convolved.datasets import InMemoryImageDataset
+    >>> images, labels = data.digits()
+    >>> train = InMemoryImageDataset(images[:300], labels[:300])
+    >>> test = InMemoryImageDataset(images[300:400], labels[300:400])
+    >>> def make(n_classes):
+    ...     return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(),
+    ...                          nn.Linear(256, n_classes))
+    >>> result = experiment(make, train, test, [0, 1], [2, 3], shots=(2,), draws=1,
+    ...                     pretrain_epochs=1, epochs=2)
+    >>> [(row["shots"], row["images"], row["transfer_parameters"]) for row in result.rows]
+    [(2, 4, 514)]
     """
     overlap = sorted(set(source_classes) & set(target_classes))
     if overlap:
