@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from convolved import data, training
+from convolved import data, models, training
 
 
 def tiny_cnn():
@@ -107,3 +107,35 @@ class TestFitLoader:
     def test_bad_input(self, loader, kwargs, error, match):
         with pytest.raises(error, match=match):
             training.fit_loader(tiny_cnn(), loader, progress=False, **kwargs)
+
+
+def test_our_adam_is_torchs_adam_bit_for_bit():
+    """Training with convolved.training.Adam and with torch.optim.Adam gives identical weights."""
+    images, labels = data.digits()
+    results = []
+    for make in (training.Adam, torch.optim.Adam):
+        torch.manual_seed(0)
+        model = models.digits_cnn("pool")  # two conv layers and a dense layer
+        model[0].weight.requires_grad_(False)  # a frozen parameter is skipped by both
+        optimizer = make(model.parameters(), lr=0.02)
+        generator = torch.Generator().manual_seed(1)
+        with training.one_thread():
+            for _ in range(30):
+                batch = torch.randint(0, len(images), (64,), generator=generator)
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(model(images[batch]), labels[batch]).backward()
+                optimizer.step()
+        results.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert torch.equal(results[0], results[1])
+
+
+def test_training_does_not_import_torch_dynamo():
+    """The point of our Adam: a notebook that trains does not pay for torch._dynamo."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch; from convolved import data, models, training; "
+            "x, y = data.digits(); training.fit(models.digits_cnn('pool'), x[:64], y[:64], epochs=1, "
+            "progress=False); assert 'torch._dynamo' not in sys.modules, 'torch._dynamo was imported'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PatchCollection
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, PathPatch, Rectangle
@@ -99,14 +100,15 @@ def kernel_text(kernel: np.ndarray) -> str:
 
 
 def add_patch(ax: Axes, patch):
-    """``ax.add_patch``, minus the data-limit update when the axes' limits are fixed anyway.
+    """``ax.add_patch``, minus what a drawing on fixed axes does not need.
 
-    Updating the limits costs more than drawing the patch; a grid of a few hundred cells in an
-    explorer would spend a tenth of a second on it for nothing.
+    On axes with fixed limits, updating the data limits is wasted work, and so is clipping
+    to the axes: both together cost more than drawing the patch, and an explorer's grid of a few
+    hundred cells would spend a tenth of a second on them.
     """
     if ax.get_autoscale_on():
         return ax.add_patch(patch)
-    patch.set_clip_path(ax.patch)  # what add_patch does besides the limits
+    patch.set_clip_on(False)
     return ax.add_artist(patch)
 
 
@@ -134,6 +136,7 @@ def grid(ax, values, x: float, top: float, *, cell: float = 1.0, kind: str = "in
         values = values[None]
     rows, cols = values.shape
     edge = edge or COLORS["grid"]
+    cells, colors = [], []
     for r in range(rows):
         for c in range(cols):
             color = FILLS[kind]
@@ -142,13 +145,16 @@ def grid(ax, values, x: float, top: float, *, cell: float = 1.0, kind: str = "in
             elif fill is not None and fill[r][c] is not None:
                 color = fill[r][c]
             x0, y0 = x + c * cell, top - (r + 1) * cell
-            add_patch(ax, Rectangle((x0, y0), cell, cell, facecolor=color, edgecolor=edge,
-                                   linewidth=0.8, zorder=1))
+            cells.append(Rectangle((x0, y0), cell, cell))
+            colors.append(color)
             v = values[r, c]
             if show_values and not np.isnan(v):
                 ax.text(x0 + cell / 2, y0 + cell / 2, fmt(v), ha="center", va="center",
                         fontsize=fontsize, weight=weight, color=text_color or COLORS["text"],
                         zorder=3)
+    # One collection for all cells: a few hundred separate patches cost an explorer ~0.1 s.
+    ax.add_collection(PatchCollection(cells, facecolors=colors, edgecolors=edge, linewidths=0.8,
+                                      zorder=1), autolim=ax.get_autoscale_on())
 
 
 def frame(ax, x: float, top: float, rows: int, cols: int, *, cell: float = 1.0,

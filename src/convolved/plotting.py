@@ -162,12 +162,19 @@ def plot_signals(signals: dict, title=None, size=(8.0, 2.6), xlabel="position", 
 def to_png(fig, dpi=80, compress_level=1) -> bytes:
     """PNG bytes of a figure, without metadata, so the same figure gives the same bytes.
 
-    Light compression by default: for an explorer's picture, encoding at zlib's level 6 takes
-    as long as drawing the figure, for files only about a third smaller.
+    Drawn once on an Agg canvas (``savefig`` draws a figure with a layout engine twice) and
+    lightly compressed: for an explorer's picture, zlib's default level takes as long as drawing
+    the figure, for files only about a third smaller.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]  # the figure is opaque: alpha adds nothing
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
-                pil_kwargs={"compress_level": compress_level})
+    Image.fromarray(rgb).save(buffer, format="png", compress_level=compress_level)
     return buffer.getvalue()
 
 

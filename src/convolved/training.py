@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ._validate import as_int
 
-__all__ = ["accuracy", "count_parameters", "fit", "fit_loader", "one_thread"]
+__all__ = ["Adam", "accuracy", "count_parameters", "fit", "fit_loader", "one_thread"]
 
 
 @contextlib.contextmanager
@@ -39,6 +39,49 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+class Adam:
+    """``torch.optim.Adam`` with its defaults, the same arithmetic step for step (the tests check
+    the two give bit-identical weights), written out in a few lines.
+
+    Why a copy: the first ``torch.optim`` optimizer a process creates imports ``torch._dynamo``,
+    which costs each notebook that trains about 1.2 s and 0.2 GB of memory. Each step applies,
+    to every parameter θ with gradient g, the running averages m ← β₁m + (1 − β₁)g and
+    v ← β₂v + (1 − β₂)g², and θ ← θ − lr · m̂ / (√v̂ + ε) with the bias-corrected m̂ = m / (1 − β₁ᵗ)
+    and v̂ = v / (1 − β₂ᵗ).
+
+    >>> weight = torch.nn.Parameter(torch.tensor([1.0]))
+    >>> optimizer = Adam([weight], lr=0.1)
+    >>> (weight ** 2).sum().backward(); optimizer.step()
+    >>> round(weight.item(), 4)  # the first step moves each weight by about lr
+    0.9
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
+        self.params = list(params)
+        self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
+        self.state: dict[int, dict] = {}  # per parameter: step count and the two running averages
+
+    def zero_grad(self) -> None:
+        for param in self.params:
+            param.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for index, param in enumerate(self.params):
+            if param.grad is None:  # frozen, or not used: no step, as in torch
+                continue
+            state = self.state.setdefault(index, {"step": 0, "m": torch.zeros_like(param),
+                                                  "v": torch.zeros_like(param)})
+            state["step"] += 1
+            grad, m, v, step = param.grad, state["m"], state["v"], float(state["step"])
+            m.lerp_(grad, 1 - self.beta1)
+            v.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
+            step_size = self.lr / (1 - self.beta1**step)
+            denominator = (v.sqrt() / (1 - self.beta2**step) ** 0.5).add_(self.eps)
+            param.addcdiv_(m, denominator, value=-step_size)
 
 
 def _progress(epochs: int, description: str, show: bool):
@@ -69,7 +112,7 @@ def _train(model, epoch: Callable[[], Iterable], epochs: int, lr: float, loss_fn
            description: str) -> dict:
     """The one training loop: Adam over the batches ``epoch()`` gives, ``epochs`` times."""
     loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = Adam(model.parameters(), lr=lr)
     losses, batches, items = [], 0, 0
     start = time.perf_counter()
     with one_thread():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 from contextlib import contextmanager
 
 import ipywidgets as w
@@ -23,6 +24,11 @@ class Explorer:
     title = "Explorer"
 
     def __init__(self, controls: list[w.Widget], layout: w.Widget | None = None):
+        # Every redraw leaves a figure's worth of garbage, and now and then Python's full garbage
+        # collection runs during one: it inspects every object alive, torch's and the notebook's,
+        # and froze a redraw for 250–300 ms. Objects that exist now are moved out of its sight
+        # (gc.freeze), so a collection only looks at what was made since.
+        gc.freeze()
         self.controls = list(controls)
         self._layouts: dict = {}  # arrangement of the figure's axes → their laid-out positions
         self.view = w.Image(format="png", layout=w.Layout(max_width="100%"))

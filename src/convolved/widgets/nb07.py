@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as w
+import numpy as np
 from matplotlib.figure import Figure
 
 from .. import plotting
@@ -103,18 +104,29 @@ class DatasetExplorer(Explorer):
     def draw(self) -> Figure:
         index, n = self.index.value, self.views.value
         stored, label = self.data[index]
-        views = self.augmented_views()
+        views = [np.asarray(view, dtype=float).reshape(np.shape(stored)[-2:])
+                 for view in self.augmented_views()]
         rows = 1 if n <= 6 else 2
         cols = -(-n // rows)
+        # All draws as tiles of one image on one axes: ten small axes would cost more to make
+        # than everything else in the picture.
+        height, width = views[0].shape
+        gap = max(1, height // 8)
+        montage = np.full((rows * (height + gap) - gap, cols * (width + gap) - gap), np.nan)
+        for i, view in enumerate(views):
+            top, left = (i // cols) * (height + gap), (i % cols) * (width + gap)
+            montage[top:top + height, left:left + width] = view
         fig = Figure(figsize=(1.6 * (cols + 1.5) + 0.3, 1.75 * max(rows, 1.4) + 0.55),
                      layout="constrained")
-        grid = fig.add_gridspec(rows, cols + 2, width_ratios=[1.5, 0.15] + [1] * cols)
-        plotting.draw_image(fig.add_subplot(grid[:, 0]), stored,
-                            f"stored item {index}\nlabel {label}", vmin=0, vmax=1)
-        fig.add_subplot(grid[:, 1]).axis("off")
-        for i, view in enumerate(views):
-            ax = fig.add_subplot(grid[i // cols, 2 + i % cols])
-            plotting.draw_image(ax, view, f"draw {i + 1}", vmin=0, vmax=1)
+        left, right = fig.subplots(1, 2, width_ratios=[1.5, cols + 0.15 * cols])
+        plotting.draw_image(left, stored, f"stored item {index}\nlabel {label}", vmin=0, vmax=1)
+        plotting.draw_image(right, np.ma.masked_invalid(montage), vmin=0, vmax=1)
+        right.set_facecolor("white")
+        for i in range(n):
+            right.text((i % cols) * (width + gap) + width / 2, (i // cols) * (height + gap) - 0.6,
+                       f"draw {i + 1}", ha="center", va="bottom", fontsize=8)
+        for spine in right.spines.values():
+            spine.set_visible(False)
         fig.suptitle(f"dataset[{index}] drawn {n} time{'s' if n > 1 else ''} with "
                      f"“{self.augmentation.value}” (seed {self.seed.value}); "
                      f"len(dataset) = {len(self.data)} whatever the transform", fontsize=10)
