@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # at a learner's default thread count; `make lab` and `make execute` leave threads alone.)
 test: export OMP_NUM_THREADS = 1
 
-.PHONY: setup lab test execute images bench lint clean binder-url
+.PHONY: setup lab test execute images bench lint clean links
 
 setup: $(STAMP)
 
@@ -45,9 +45,10 @@ images: setup
 bench: setup
 	$(BIN)/python tools/bench.py
 
-# The mybinder.org link, derived from the git remote (no link without a GitHub remote).
-binder-url:
-	@$(PYTHON) tools/binder_url.py
+# Binder and Colab links for every notebook, derived from the git remote, written into the
+# README's notebook table (no links without a GitHub remote: the tool says why).
+links:
+	@$(PYTHON) tools/launch_links.py --write
 
 lint: setup
 	$(BIN)/ruff check src tests tools notebooks

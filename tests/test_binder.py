@@ -1,4 +1,4 @@
-"""Binder's configuration stays in step with requirements.txt, and its link is derived, not invented."""
+"""Binder's configuration stays in step with requirements.txt; launch links are derived, not invented."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from binder_url import binder_url  # noqa: E402
+from launch_links import binder_url, colab_url, links_table  # noqa: E402
 
 CPU_BUILDS = {"torch", "torchvision"}
 TEST_ONLY = {"nbval", "pytest", "pytest-xdist", "pytest-timeout", "hypothesis", "ruff", "playwright",
@@ -71,5 +71,30 @@ def test_binder_url_from_a_github_remote(remote):
 
 
 @pytest.mark.parametrize("remote", ["/work/main", "https://gitlab.com/someone/convolved.git", ""])
-def test_no_binder_url_for_other_remotes(remote):
+def test_no_launch_links_for_other_remotes(remote):
     assert binder_url(remote) is None
+    assert colab_url(remote, "notebooks/01_convolution_in_code.ipynb") is None
+
+
+def test_every_notebook_gets_binder_and_colab_links():
+    table = links_table("git@github.com:someone/convolved.git")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        relative = f"notebooks/{path.name}"
+        assert f"https://mybinder.org/v2/gh/someone/convolved/main?labpath={relative}" in table
+        assert f"https://colab.research.google.com/github/someone/convolved/blob/main/{relative}" in table
+
+
+def test_links_tool_refuses_without_a_github_remote(tmp_path):
+    """In a clone whose origin is not on GitHub the tool explains and changes nothing."""
+    import shutil
+    import subprocess
+
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT / "tools", clone / "tools")
+    shutil.copy(ROOT / "README.md", clone / "README.md")
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "remote", "add", "origin", "/somewhere/local"], check=True)
+    done = subprocess.run([sys.executable, str(clone / "tools" / "launch_links.py"), "--write"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "No launch links" in done.stdout and "/somewhere/local" in done.stdout
+    assert (clone / "README.md").read_text() == (ROOT / "README.md").read_text()

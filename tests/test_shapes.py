@@ -287,7 +287,7 @@ def with_relus(modules):
     return [part for module in modules for part in (module, nn.ReLU())]
 
 
-@random_configs(120)
+@random_configs(60)
 @given(st.integers(1, 2).flatmap(lambda ndim: st.tuples(st.just(ndim), layer_stacks(ndim))))
 def test_receptive_field_matches_measured_field(case):
     ndim, layers = case

@@ -386,7 +386,7 @@ def _augmentation_run(seed, epochs):
     return result
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [1, 2])  # seed 0 is the notebook's own run, which nbval checks
 def test_notebook_06_claims_hold_for_other_seeds(seed):
     """The text says: other seeds, same picture. Shifted digits: augmentation far ahead; digits as
     they are: no gain (within a few points either way) after 30 epochs, within 3 points after 60."""
