@@ -81,7 +81,7 @@ AUTOMATIC_INSTALL = '''\
 try:
     import convolved  # noqa: F401
 except ModuleNotFoundError:
-    %pip install --quiet "convolved @ git+{repository}"'''
+    %pip install --quiet git+{repository}'''
 
 
 def install_cell_source(repository: str | None) -> str:
