@@ -45,6 +45,21 @@ images: setup
 bench: setup
 	$(BIN)/python tools/bench.py
 
+# The course website in build/site/ (Sphinx + MyST-NB + sphinx-book-theme), from the committed
+# notebooks as they are, then tests/test_site.py: built again with the network cut, every link and
+# asset local, every page opened in Chromium (screenshots in build/screenshots/site-*.png).
+# requirements-site.txt is installed once, on top of the pins it may not change (-c), and never by
+# `make test`.
+SITE_STAMP := $(VENV)/.site-installed
+.PHONY: site
+$(SITE_STAMP): requirements-site.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-site.txt -c requirements.txt
+	@touch $@
+
+site: setup $(SITE_STAMP)
+	$(BIN)/python tools/build_site.py
+	$(BIN)/python -m pytest tests/test_site.py
+
 # Binder and Colab links for every notebook, derived from the git remote, written into the
 # README's notebook table (no links without a GitHub remote: the tool says why).
 links:
