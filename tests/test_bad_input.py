@@ -223,7 +223,7 @@ def conv_table(conv, ndim):
         case("bias of wrong length", conv, x, w, image(3), raises=ValueError,
              match=r"^bias must have out_channels=4 values, got 3"),
         case("bias as a matrix", conv, x, w, image(4, 1), raises=ValueError,
-             match=r"^bias must have 1 dimensions"),
+             match=r"^bias must have 1 dimension "),
         case("input as a string", conv, "image.png", w, raises=TypeError,
              match=r"^input must be a NumPy array or a torch tensor"),
         case("input of strings", conv, np.full((2, *(6,) * ndim), "a"), w, raises=TypeError,
@@ -346,7 +346,7 @@ PAD = [
     case("input as a string", ops.pad, "x", 1, raises=TypeError,
          match=r"^input must be a NumPy array"),
     case("input with 6 dimensions", ops.pad, image(1, 1, 1, 1, 1, 1), 1, raises=ValueError,
-         match=r"^input must have 1 or 2 or 3 or 4 or 5 dimensions"),
+         match=r"^input must have 1, 2, 3, 4 or 5 dimensions"),
 ]
 
 
@@ -357,7 +357,7 @@ def plain_table(func):
         case("unknown mode", func, image(5), image(2), "same", raises=ValueError,
              match=r"^mode must be one of 'valid', 'full'"),
         case("4-D x", func, image(2, 2, 2, 2), image(1, 1, 1, 1), raises=ValueError,
-             match=r"^x must have 1 or 2 or 3 dimensions"),
+             match=r"^x must have 1, 2 or 3 dimensions"),
         case("kernel longer than x", func, image(3), image(5), raises=ValueError,
              match=r"^kernel too large"),
         case("x as a string", func, "signal", image(2), raises=TypeError,
@@ -373,7 +373,7 @@ def plain_table(func):
 
 FLIP_KERNEL = [
     case("4-D kernel", ops.flip_kernel, image(1, 1, 3, 3), raises=ValueError,
-         match=r"^kernel must have 1 or 2 or 3 dimensions"),
+         match=r"^kernel must have 1, 2 or 3 dimensions"),
     case("kernel as a string", ops.flip_kernel, "sobel", raises=TypeError,
          match=r"^kernel must be a NumPy array"),
     case("boolean kernel", ops.flip_kernel, np.eye(3, dtype=bool), raises=TypeError,

@@ -67,9 +67,19 @@ def as_array(value, name: str, ndims: tuple[int, ...], what: str) -> np.ndarray:
     if np.issubdtype(array.dtype, np.complexfloating):
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim not in ndims:
-        allowed = " or ".join(str(n) for n in ndims)
-        raise ValueError(f"{name} must have {allowed} dimensions ({what}), got shape {array.shape}")
+        allowed = english_list([str(n) for n in ndims], "or")
+        plural = "" if ndims == (1,) else "s"
+        raise ValueError(f"{name} must have {allowed} dimension{plural} ({what}), got shape {array.shape}")
     return array.astype(np.float64 if array.dtype == np.float64 else np.float32, copy=False)
+
+
+def english_list(words: list[str], conjunction: str = "and") -> str:
+    """'a', 'a or b', 'a, b or c': a list as a sentence says it.
+
+    >>> english_list(["1", "2", "3"], "or")
+    '1, 2 or 3'
+    """
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
 def one_of(value, name: str, allowed) -> str:
