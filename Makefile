@@ -35,6 +35,24 @@ lab: setup
 test: setup lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup  # the browser tests share one worker (one server)
 
+# The course on the OLDEST versions pyproject.toml claims, in a second venv: the package tests and
+# every notebook with papermill (tools/test_oldest.py says what is left out, and why).
+# requirements-oldest.txt is generated from pyproject.toml's floors; a stale one stops here.
+OLDEST := .venv-oldest
+OLDEST_STAMP := $(OLDEST)/.installed
+.PHONY: test-oldest
+$(OLDEST_STAMP): requirements-oldest.txt requirements.txt pyproject.toml
+	$(PYTHON) tools/oldest_requirements.py --check
+	@$(OLDEST)/bin/python -c "" 2>/dev/null || (rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST))
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -r requirements-oldest.txt
+	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+test-oldest: export OMP_NUM_THREADS = 1
+test-oldest: $(OLDEST_STAMP)
+	$(OLDEST)/bin/python tools/test_oldest.py
+
 # Re-run notebooks in place; timing cells keep their output unless TIMINGS=refresh.
 execute: setup
 	$(BIN)/python tools/execute_notebooks.py $(if $(filter refresh,$(TIMINGS)),--refresh-timings)

@@ -5,4 +5,68 @@ receptive fields, costs), ``ops`` (convolution and pooling from scratch), ``kern
 ``transpose``. Everything else builds on torch, matplotlib or ipywidgets: ``data``, ``plotting``,
 ``diagrams``, ``training``, ``models``, ``transforms``, ``datasets``, the explorers in
 ``widgets``, the checkers in ``exercises`` and the figures in ``figures``.
+
+Importing ``convolved`` checks the installed versions against the floors in pyproject.toml (read
+back from the installed package's metadata, so they are written once): a version too old for the
+course stops the notebook's setup cell with one clear line, not a traceback deep inside a cell.
 """
+
+import re as _re
+from importlib import metadata as _metadata
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """The numeric release of a version string: "2.4.0+cu121" → (2, 4, 0), "2.5.0a0" → (2, 5, 0)."""
+    match = _re.match(r"\d+(?:\.\d+)*", version)
+    return tuple(int(part) for part in match[0].split(".")) if match else ()
+
+
+def _older(found: str, floor: str) -> bool:
+    found_release, floor_release = _release(found), _release(floor)
+    width = max(len(found_release), len(floor_release))
+    pad = (0,) * width
+    return (found_release + pad)[:width] < (floor_release + pad)[:width]
+
+
+def _version(name: str) -> str:
+    """The installed version of distribution ``name``, read off the head of its METADATA file:
+    ten times faster than ``importlib.metadata.version``, which parses all of it (torch's is long)."""
+    distribution = _metadata.distribution(name)
+    head = (distribution.read_text("METADATA") or "").split("\n\n", 1)[0]
+    match = _re.search(r"^Version:[ \t]*(\S+)", head, _re.MULTILINE)
+    return match[1] if match else distribution.version
+
+
+def _too_old() -> list[tuple[str, str, str]]:
+    """(name, floor, found) for every ``name>=floor`` requirement of the installed package that an
+    older version installed does not meet. Nothing when convolved runs from a source tree without
+    being installed, or a dependency has no metadata (importing it then fails with its own message)."""
+    try:
+        requirements = _metadata.requires("convolved") or []
+    except _metadata.PackageNotFoundError:
+        return []
+    result = []
+    for requirement in requirements:
+        match = _re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][0-9.]*)\s*", requirement)
+        if not match:  # an extra's requirement ("x; extra == ...") or another form: no floor here
+            continue
+        name, floor = match.groups()
+        try:
+            found = _version(name)
+        except _metadata.PackageNotFoundError:
+            continue
+        if _older(found, floor):
+            result.append((name, floor, found))
+    return result
+
+
+def _check_versions() -> None:
+    """Raise ImportError naming each package too old for the course, and the command that fixes it."""
+    too_old = _too_old()
+    if too_old:
+        needs = " and ".join(f"{name} >= {floor} (found {found})" for name, floor, found in too_old)
+        command = " ".join(f"'{name}>={floor}'" for name, floor, _ in too_old)
+        raise ImportError(f"Convolved needs {needs}: pip install -U {command}, then restart the kernel")
+
+
+_check_versions()
