@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import gc
+import textwrap
 from contextlib import contextmanager
 
 import ipywidgets as w
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .. import plotting
+from .. import diagrams, plotting
 
 
 class Explorer:
@@ -42,6 +43,18 @@ class Explorer:
 
     def draw(self) -> Figure:
         raise NotImplementedError(f"{type(self).__name__} must define draw()")
+
+    def no_output(self, text: str, context: str = "", width: float = 26) -> Figure:
+        """The picture that replaces the figure when the settings give no output: the reason,
+        in red, under an optional line of context (the settings that led there)."""
+        lines = textwrap.wrap("No output: " + text, int(4.4 * width))  # ~ characters per line
+        fig, ax = diagrams.canvas(width, 3 + 0.6 * len(lines), scale=0.34)
+        top = 2.2 + 0.6 * len(lines)
+        if context:
+            diagrams.label(ax, 0.5, top, context, ha="left", size=10)
+        diagrams.label(ax, 0.5, top - 0.9, "\n".join(lines), ha="left", va="top", size=10,
+                       color=diagrams.COLORS["R"])
+        return fig
 
     def react(self, change) -> None:
         """Adjust other controls after ``change`` (None at start); the figure is drawn after.

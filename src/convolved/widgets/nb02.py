@@ -51,7 +51,7 @@ class ConvGeometryExplorer(Explorer):
             padded = ops.pad(values, p, mode)
             n = shapes.conv_output_size(m, k, s, p, d)
         except ValueError as error:
-            return self._message(str(error))
+            return self.no_output(str(error))
         row, col = divmod(min(self.position.value, n * n - 1), n)
         taps = [(row * s + a * d, col * s + b * d) for a in range(k) for b in range(k)]
         mp = m + 2 * p
@@ -81,10 +81,4 @@ class ConvGeometryExplorer(Explorer):
         formula = (f"N = ⌊(M + 2p − d(k−1) − 1) / s⌋ + 1 = ⌊({m} + {2 * p} − {d * (k - 1)} − 1)"
                    f" / {s}⌋ + 1 = {n}")
         diagrams.label(ax, 0.5, y + 0.9, formula, ha="left", size=10, weight="bold")
-        return fig
-
-    def _message(self, text: str) -> Figure:
-        fig, ax = diagrams.canvas(22, 3, scale=0.34)
-        diagrams.label(ax, 0.5, 1.5, "No output: " + text, ha="left", size=10, wrap=True,
-                       color=diagrams.COLORS["R"])
         return fig

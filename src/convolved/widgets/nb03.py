@@ -78,8 +78,10 @@ class LayerShapeExplorer(Explorer):
             out_h, out_w = shapes.conv_output_size((h, w_), k, s, p)
             got = self.torch_shape()
         except (ValueError, RuntimeError) as error:
-            return self._message(str(error).replace("dimension 0", "the rows")
-                                 .replace("dimension 1", "the columns"), (c, h, w_), settings)
+            reason = str(error).replace("dimension 0", "the rows").replace("dimension 1", "the columns")
+            return self.no_output(reason, f"input {c}×{h}×{w_}, Conv2d with kernel_size="
+                                  f"{settings['kernel_size']}, stride={settings['stride']}, "
+                                  f"padding={settings['padding']}")
         out = (settings["out_channels"], out_h, out_w)
         unit = 6.0 / max(h, w_, out_h, out_w)  # both tensors to one scale, the larger 6 units
         tallest = max(h, out_h) * unit
@@ -135,12 +137,3 @@ class LayerShapeExplorer(Explorer):
                        ha="left", weight="bold", color=diagrams.COLORS[kind])
         diagrams.label(ax, x, top - height - 0.45, f"{h} rows × {w_} columns", size=9, ha="left",
                        color=diagrams.COLORS["muted"])
-
-    def _message(self, text: str, input_shape, settings) -> Figure:
-        fig, ax = diagrams.canvas(26, 4, scale=0.36)
-        diagrams.label(ax, 0.6, 2.9, f"input {'×'.join(map(str, input_shape))}, Conv2d with "
-                       f"kernel_size={settings['kernel_size']}, stride={settings['stride']}, "
-                       f"padding={settings['padding']}", ha="left", size=10)
-        diagrams.label(ax, 0.6, 1.6, "No output: " + text, ha="left", va="top", size=10, wrap=True,
-                       color=diagrams.COLORS["R"])
-        return fig

@@ -54,7 +54,7 @@ class TransposeConvExplorer(Explorer):
         try:
             n = self.output_size()
         except ValueError as error:
-            return self._message(str(error))
+            return self.no_output(str(error))
         chosen = divmod(min(self.pixel.value, m * m - 1), m)
         full = s * (m - 1) + k  # the canvas before cropping
         side = max(full, p + n)  # output_padding beyond the canvas adds zero rows/columns
@@ -109,11 +109,6 @@ class TransposeConvExplorer(Explorer):
         diagrams.label(ax, 0.5, y + 0.9, formula, ha="left", size=10, weight="bold")
         return fig
 
-    def _message(self, text: str) -> Figure:
-        fig, ax = diagrams.canvas(27, 3, scale=0.34)
-        diagrams.label(ax, 0.5, 1.5, "No output: " + text, ha="left", size=10, wrap=True,
-                       color=diagrams.COLORS["R"])
-        return fig
 
 
 def _tint(count: float) -> str:

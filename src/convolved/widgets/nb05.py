@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import textwrap
 
 import ipywidgets as w
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import data, diagrams, plotting, shapes
+from .. import data, plotting, shapes
 from .._validate import as_int, one_of
 from .base import Explorer
 
@@ -98,14 +97,14 @@ class PoolingExplorer(Explorer):
     def draw(self) -> Figure:
         k, s, p = self.kernel_size.value, self.stride.value, self.padding.value
         if 2 * p > k:
-            return self._message(f"padding p = {p} is more than half the window k = {k}, and torch "
+            return self.no_output(f"padding p = {p} is more than half the window k = {k}, and torch "
                                  f"refuses it: a window could then lie entirely in the padding. "
                                  f"Use p ≤ {k // 2}, or a larger window.")
         image = self.input_image()
         try:
             out = self.pooled(image)
         except ValueError as error:
-            return self._message(str(error))
+            return self.no_output(str(error))
         notes = [self.formula(), f"{out.shape[0] * out.shape[1]:,} values per channel instead of "
                  f"{image.shape[0] * image.shape[1]:,} (both drawn at the same size)"]
         if s > k:
@@ -123,11 +122,4 @@ class PoolingExplorer(Explorer):
         plotting.draw_image(right, np.clip(out, 0, 1), f"{what} → {out.shape[0]}×{out.shape[1]}",
                             vmin=0, vmax=1)
         fig.supxlabel("\n".join(notes), fontsize=10)
-        return fig
-
-    def _message(self, text: str) -> Figure:
-        fig, ax = diagrams.canvas(26, 3, scale=0.34)
-        lines = textwrap.wrap("No output: " + text, 90)
-        diagrams.label(ax, 0.5, 2.6 - 0.6 * len(lines) / 2, "\n".join(lines), ha="left", size=10,
-                       color=diagrams.COLORS["R"])
         return fig
