@@ -18,8 +18,10 @@ import inspect
 import textwrap
 from dataclasses import dataclass
 
-__all__ = ["Feedback", "checker", "correct", "progress", "record", "reference_answer", "register",
-           "reveal", "set_reference_mode", "solution", "solution_button", "wrong"]
+import numpy as np
+
+__all__ = ["Feedback", "call_learner", "checker", "correct", "progress", "record", "reference_answer",
+           "register", "reveal", "set_reference_mode", "solution", "solution_button", "wrong"]
 
 _SOLUTIONS: dict = {}
 #: module name → {exercise key → title}, in the order the exercises are defined.
@@ -154,6 +156,33 @@ def progress(module) -> Progress:
     results = _RESULTS.get(name, {})
     return Progress(tuple((title, results[key].status if key in results else "not attempted")
                           for key, title in _EXERCISES[name].items()))
+
+
+def call_learner(function, args: tuple, number: int, *, call: str, signature: str, todo: str,
+                 crash_hint: str, shape: str):
+    """Run a learner's function on test case ``number``; return (feedback, output array).
+
+    The part every "your loops against torch on many cases" checker shares: a wrong signature,
+    a crash inside the loops (IndexError or ValueError: a window or canvas of the wrong size),
+    ``None`` (not attempted on the first case, a missing ``return`` later) and a result that is no
+    array all become feedback; otherwise feedback is None and the output a float array.
+    """
+    name = signature.split("(")[0]
+    try:
+        result = function(*args)
+    except TypeError as error:
+        return wrong(f"{call} raised TypeError: {error}", f"define the function as {signature}."), None
+    except (IndexError, ValueError) as error:
+        return wrong(f"{call} raised {type(error).__name__}: {error}", crash_hint), None
+    if result is None:
+        if number == 0:
+            return not_attempted(todo), None
+        return wrong(f"{name} returned None", "end the function with `return output`."), None
+    try:
+        return None, np.asarray(result, dtype=float)
+    except (TypeError, ValueError):
+        return wrong(f"{call} returned {type(result).__name__} {result!r:.60}",
+                     f"return a NumPy array (or nested lists) of numbers: {shape}."), None
 
 
 def solution(name: str):

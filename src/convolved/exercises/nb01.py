@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import checker, correct, not_attempted, solution, wrong
+from . import call_learner, checker, correct, solution, wrong
 
 
 def _round(values) -> list:
@@ -77,24 +77,15 @@ def check_conv_layer(my_conv_layer):
     cases = _conv_layer_cases()
     for number, (image, weights, biases) in enumerate(cases):
         call = f"my_conv_layer({_describe(image, weights)}, biases of shape {biases.shape})"
-        try:
-            result = my_conv_layer(image.copy(), weights.copy(), biases.copy())
-        except TypeError as error:
-            return wrong(f"{call} raised TypeError: {error}",
-                         "define the function as my_conv_layer(image, weights, biases).")
-        except (IndexError, ValueError) as error:
-            return wrong(f"{call} raised {type(error).__name__}: {error}",
-                         "a window image[:, r:r + kH, c:c + kW] has the shape (C_in, kH, kW) of "
-                         "one kernel weights[o]; the last window must still fit inside the image.")
-        if result is None:
-            if number == 0:
-                return not_attempted("fill in my_conv_layer so that it returns the feature maps")
-            return wrong("my_conv_layer returned None", "end the function with `return output`.")
-        try:
-            got = np.asarray(result, dtype=float)
-        except (TypeError, ValueError):
-            return wrong(f"{call} returned {type(result).__name__} {result!r:.60}",
-                         "return a NumPy array of shape (C_out, H_out, W_out).")
+        problem, got = call_learner(
+            my_conv_layer, (image.copy(), weights.copy(), biases.copy()), number, call=call,
+            signature="my_conv_layer(image, weights, biases)",
+            todo="fill in my_conv_layer so that it returns the feature maps",
+            crash_hint="a window image[:, r:r + kH, c:c + kW] has the shape (C_in, kH, kW) of one "
+                       "kernel weights[o]; the last window must still fit inside the image.",
+            shape="shape (C_out, H_out, W_out)")
+        if problem is not None:
+            return problem
         expected = F.conv2d(torch.tensor(image)[None], torch.tensor(weights),
                             torch.tensor(biases))[0].numpy()
         if got.shape != expected.shape:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import checker, correct, not_attempted, solution, wrong
+from . import call_learner, checker, correct, not_attempted, solution, wrong
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: a 1-D convolution with a stride, written with loops
@@ -49,25 +49,17 @@ def check_conv1d(my_conv1d):
     for number, (signal, kernel, stride) in enumerate(cases):
         call = (f"my_conv1d(a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
                 f"stride={stride})")
-        try:
-            result = my_conv1d(signal.copy(), kernel.copy(), stride)
-        except TypeError as error:
-            return wrong(f"{call} raised TypeError: {error}",
-                         "define the function as my_conv1d(signal, kernel, stride=1).")
-        except IndexError as error:
-            return wrong(f"{call} raised IndexError: {error}",
-                         "window i starts at i*stride and needs len(kernel) values, so the last "
-                         "window must still end inside the signal: count how many of the starts "
-                         "0, stride, 2*stride, … leave room for a whole kernel.")
-        if result is None:
-            if number == 0:
-                return not_attempted("fill in my_conv1d so that it returns the output")
-            return wrong("my_conv1d returned None", "end the function with `return output`.")
-        try:
-            got = np.asarray(result, dtype=float).ravel()
-        except (TypeError, ValueError):
-            return wrong(f"{call} returned {type(result).__name__} {result!r:.60}",
-                         "return a NumPy array (or a list) of numbers, one per window.")
+        problem, got = call_learner(
+            my_conv1d, (signal.copy(), kernel.copy(), stride), number, call=call,
+            signature="my_conv1d(signal, kernel, stride=1)",
+            todo="fill in my_conv1d so that it returns the output",
+            crash_hint="window i starts at i*stride and needs len(kernel) values, so the last window "
+                       "must still end inside the signal: count how many of the starts 0, stride, "
+                       "2*stride, … leave room for a whole kernel.",
+            shape="one per window")
+        if problem is not None:
+            return problem
+        got = got.ravel()
         expected = F.conv1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
                             stride=stride)[0, 0].numpy()
         case = (f"signal={_round(signal)}, kernel={_round(kernel)}, stride={stride}"

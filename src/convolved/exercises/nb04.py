@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from . import checker, correct, not_attempted, solution, wrong
+from . import call_learner, checker, correct, not_attempted, solution, wrong
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: predict the output shapes of transpose convolutions
@@ -299,20 +299,17 @@ def check_conv_transpose1d(my_conv_transpose1d):
         case = (f"signal={_fmt(signal)}, kernel={_fmt(kernel)}, stride={stride}, padding={padding}"
                 if small else f"a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
                 f"stride={stride}, padding={padding}")
-        try:
-            result = my_conv_transpose1d(signal.copy(), kernel.copy(), stride, padding)
-        except TypeError as error:
-            return wrong(f"my_conv_transpose1d({case}) raised TypeError: {error}",
-                         "define it as my_conv_transpose1d(signal, kernel, stride=1, padding=0).")
-        except (IndexError, ValueError) as error:
-            return wrong(f"my_conv_transpose1d({case}) raised {type(error).__name__}: {error}",
-                         "make the canvas long enough for the last copy: it starts at "
-                         "stride·(len(signal) − 1) and is len(kernel) long.")
-        if result is None:
-            if number == 0:
-                return not_attempted("fill in my_conv_transpose1d so that it returns the output")
-            return wrong("my_conv_transpose1d returned None", "end the function with `return ...`.")
-        got = np.asarray(result, dtype=float).ravel()
+        problem, got = call_learner(
+            my_conv_transpose1d, (signal.copy(), kernel.copy(), stride, padding), number,
+            call=f"my_conv_transpose1d({case})",
+            signature="my_conv_transpose1d(signal, kernel, stride=1, padding=0)",
+            todo="fill in my_conv_transpose1d so that it returns the output",
+            crash_hint="make the canvas long enough for the last copy: it starts at "
+                       "stride·(len(signal) − 1) and is len(kernel) long.",
+            shape="one per output position")
+        if problem is not None:
+            return problem
+        got = got.ravel()
         expected = _transpose1d_torch(signal, kernel, stride, padding)
         if got.shape != expected.shape:
             hint = ("the output has stride·(len(signal) − 1) + len(kernel) − 2·padding values: "

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from . import checker, correct, not_attempted, solution, wrong
+from . import call_learner, checker, correct, not_attempted, solution, wrong
 
 __all__ = [
     "POOL_QUESTIONS",
@@ -223,20 +223,15 @@ def check_max_pool_loops(my_max_pool2d):
     cases = _max_pool_cases()
     for number, (image, k, s) in enumerate(cases):
         call = f"my_max_pool2d(a {image.shape[0]}×{image.shape[1]} image, kernel_size={k}, stride={s})"
-        try:
-            result = my_max_pool2d(image.copy(), k, s)
-        except TypeError as error:
-            return wrong(f"{call} raised TypeError: {error}",
-                         "define the function as my_max_pool2d(image, kernel_size, stride).")
-        except IndexError as error:
-            return wrong(f"{call} raised IndexError: {error}",
-                         "count the windows that fit: (size − kernel_size) // stride + 1 per axis; "
-                         "window (i, j) starts at row i·stride, column j·stride.")
-        if result is None:
-            if number == 0:
-                return not_attempted("fill in my_max_pool2d so that it returns the output")
-            return wrong("my_max_pool2d returned None", "end the function with `return output`.")
-        got = np.asarray(result, dtype=float)
+        problem, got = call_learner(
+            my_max_pool2d, (image.copy(), k, s), number, call=call,
+            signature="my_max_pool2d(image, kernel_size, stride)",
+            todo="fill in my_max_pool2d so that it returns the output",
+            crash_hint="count the windows that fit: (size − kernel_size) // stride + 1 per axis; "
+                       "window (i, j) starts at row i·stride, column j·stride.",
+            shape="one row per window row, one column per window column")
+        if problem is not None:
+            return problem
         tensor = torch.tensor(image)[None, None]
         expected = F.max_pool2d(tensor, k, s)[0, 0].numpy()
         case = (f"image={_round(image)}, kernel_size={k}, stride={s}" if image.size <= 16 else
