@@ -71,7 +71,9 @@ def check_floors() -> list[str]:
 
 def run_tests() -> int:
     omitted = set(OMIT) | {str(p.relative_to(ROOT)) for g in OMIT_GLOBS for p in ROOT.glob(g)}
-    args = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider",
+    # --disable-warnings: the summary would list matplotlib 3.8's pyparsing and ipywidgets 8.0's
+    # ipykernel deprecations, thousands of times; pyproject's filters (errors in convolved) still apply.
+    args = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider", "--disable-warnings",
             "-m", "not notebook and not browser",
             *(f"--ignore={path}" for path in sorted(omitted)),
             *(f"--deselect={test}" for test in DESELECT)]
