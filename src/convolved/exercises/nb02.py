@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_learner, checker, correct, not_attempted, solution, wrong
+from . import call_learner, checker, correct, not_attempted, predicted_shapes, shape_entry, solution, wrong
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: a 1-D convolution with a stride, written with loops
@@ -123,25 +123,19 @@ def solution_output_shapes():
          solution='output_shapes', title="Exercise 2 · Predict the output shapes")
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
-    if isinstance(my_shapes, str) or not isinstance(my_shapes, (list, tuple)):
-        return wrong(f"my_shapes is {my_shapes!r}", "make it a list with one (N, C, H, W) tuple per "
-                     "layer, e.g. [(1, 8, 30, 30), (...), (...)].")
-    answers = list(my_shapes)
-    if len(answers) != len(SHAPE_QUESTIONS):
-        return wrong(f"my_shapes has {len(answers)} entries", f"give one shape for each of the "
-                     f"{len(SHAPE_QUESTIONS)} layers, in order.")
-    if all(answer is None for answer in answers):
-        return not_attempted("fill my_shapes with one (N, C, H, W) tuple per layer")
+    problem, answers = predicted_shapes(my_shapes, "my_shapes", len(SHAPE_QUESTIONS), "(1, 8, 30, 30)")
+    if problem is not None:
+        return problem
     for number, (answer, (what, shape, kwargs)) in enumerate(zip(answers, SHAPE_QUESTIONS,
                                                                  strict=True), start=1):
+        problem, answer = shape_entry(answer, number)
+        if problem is not None:
+            return problem
         expected = _true_shape(shape, kwargs)
-        if answer is not None and (not isinstance(answer, (list, tuple)) or len(answer) != 4):
-            return wrong(f"for layer {number} you gave {answer!r}",
-                         "write each shape as a tuple of four whole numbers: (N, C, H, W).")
-        if answer is None or tuple(answer) != expected:
+        if answer != expected:
             hint = ("N stays the batch size and C becomes out_channels; each side follows "
                     "N_out = ⌊(M + 2p − k) / s⌋ + 1, and 'same' keeps the size.")
-            if answer is not None and len(tuple(answer)) == 4 and tuple(answer)[:2] == expected[:2]:
+            if answer[:2] == expected[:2]:
                 hint = "the batch and channels are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
             return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
                          "produces", hint)

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from . import call_learner, checker, correct, not_attempted, solution, wrong
+from . import call_learner, checker, correct, not_attempted, predicted_shapes, shape_entry, solution, wrong
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: predict the output shapes of transpose convolutions
@@ -61,26 +61,15 @@ def _is_whole(value) -> bool:
          solution='transpose_shapes', title='Exercise 1 · Predict the output shapes')
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
-    if isinstance(my_shapes, str) or not isinstance(my_shapes, (list, tuple)):
-        return wrong(f"my_shapes is {my_shapes!r}", "make it a list with one (N, C, H, W) tuple per "
-                     f"layer, e.g. [(1, 4, 9, 9), ...], {len(SHAPE_QUESTIONS)} in all.")
-    answers = list(my_shapes)
-    if len(answers) != len(SHAPE_QUESTIONS):
-        return wrong(f"my_shapes has {len(answers)} entries", f"give one shape for each of the "
-                     f"{len(SHAPE_QUESTIONS)} layers, in order.")
-    if all(answer is None for answer in answers):
-        return not_attempted("fill my_shapes with one (N, C, H, W) tuple per layer")
+    problem, answers = predicted_shapes(my_shapes, "my_shapes", len(SHAPE_QUESTIONS), "(1, 4, 9, 9)")
+    if problem is not None:
+        return problem
     for number, (answer, (what, shape, kwargs)) in enumerate(
             zip(answers, SHAPE_QUESTIONS, strict=True), start=1):
+        problem, answer = shape_entry(answer, number)
+        if problem is not None:
+            return problem
         expected = _true_shape(shape, kwargs)
-        if answer is None:
-            return wrong(f"layer {number} ({what}) has no answer yet",
-                         "replace its None with a tuple (N, C, H, W).")
-        if (not isinstance(answer, (list, tuple)) or len(answer) != 4
-                or not all(_is_whole(v) for v in answer)):
-            return wrong(f"for layer {number} you gave {answer!r}",
-                         "write each shape as a tuple of four whole numbers: (N, C, H, W).")
-        answer = tuple(int(v) for v in answer)
         if answer == expected:
             continue
         hint = ("N stays the batch size and C becomes out_channels (the second argument of "

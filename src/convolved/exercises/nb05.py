@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from . import call_learner, checker, correct, not_attempted, solution, wrong
+from . import call_learner, checker, correct, predicted_shapes, shape_entry, solution, wrong
 
 __all__ = [
     "POOL_QUESTIONS",
@@ -71,30 +71,25 @@ def solution_pooled_shapes():
          solution='pooled_shapes', title='Exercise 1 · Predict the pooled shapes')
 def check_pooled_shapes(my_pooled_shapes):
     """Each predicted shape must equal the shape the pooling layer produces in torch."""
-    if isinstance(my_pooled_shapes, str) or not isinstance(my_pooled_shapes, (list, tuple)):
-        return wrong(f"my_pooled_shapes is {my_pooled_shapes!r}",
-                     "make it a list with one (N, C, H, W) tuple per layer, e.g. [(1, 8, 16, 16), ...].")
-    answers = list(my_pooled_shapes)
-    if len(answers) != len(POOL_QUESTIONS):
-        return wrong(f"my_pooled_shapes has {len(answers)} entries",
-                     f"give one shape for each of the {len(POOL_QUESTIONS)} layers, in order.")
-    if all(answer is None for answer in answers):
-        return not_attempted("fill my_pooled_shapes with one (N, C, H, W) tuple per layer")
+    problem, answers = predicted_shapes(my_pooled_shapes, "my_pooled_shapes", len(POOL_QUESTIONS),
+                                        "(1, 8, 16, 16)")
+    if problem is not None:
+        return problem
     for number, (answer, (what, shape, mode, kwargs)) in enumerate(
             zip(answers, POOL_QUESTIONS, strict=True), start=1):
+        problem, answer = shape_entry(answer, number)
+        if problem is not None:
+            return problem
         expected = _true_shape(shape, mode, kwargs)
-        if answer is not None and (not isinstance(answer, (list, tuple)) or len(answer) != 4):
-            return wrong(f"for layer {number} you gave {answer!r}",
-                         "write each shape as a tuple of four whole numbers: (N, C, H, W).")
-        if answer is None or tuple(answer) != expected:
+        if answer != expected:
             hint = ("pooling keeps N and C (each channel is pooled on its own); H and W follow "
                     "N_out = ⌊(M + 2p − k) / s⌋ + 1, with s = k when no stride is given.")
-            if answer is not None and tuple(answer)[:2] == expected[:2]:
+            if answer[:2] == expected[:2]:
                 hint = "N and C are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
                 if kwargs.get("ceil_mode"):
                     hint = ("ceil_mode=True rounds the division up instead of down: a last, partial "
                             "window still counts (unless it would start in the padding).")
-            elif answer is not None and tuple(answer)[1] != expected[1]:
+            elif answer[1] != expected[1]:
                 hint = "pooling never changes the number of channels: each channel is pooled on its own."
             return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
                          "produces", hint)
