@@ -387,6 +387,37 @@ def convolve(x: ArrayLike, kernel: ArrayLike, mode: str = "valid") -> np.ndarray
 # Transpose convolution
 
 
+def prepare_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Check a 2-D transpose convolution call (shared by its two implementations, here and in
+    :mod:`convolved.transpose`): the batched input, weight, bias, per-dimension stride, padding,
+    output padding and dilation, groups, the output size, and whether the input was batched."""
+    x = as_array(input, "input", (3, 4), "(N, C, H, W), or unbatched (C, H, W)")
+    batched = x.ndim == 4
+    if not batched:
+        x = x[None]
+    w = as_array(weight, "weight", (4,), "(in_channels, out_channels/groups, kH, kW)")
+    groups = as_int(groups, "groups", minimum=1)
+    in_channels = x.shape[1]
+    if w.shape[0] != in_channels:
+        raise ValueError(f"channel mismatch: input has {in_channels} channels but weight's first "
+                         f"dimension (in_channels) is {w.shape[0]} (weight shape {w.shape})")
+    if in_channels % groups:
+        raise ValueError(f"groups={groups} must divide in_channels ({in_channels})")
+    out_channels = w.shape[1] * groups
+    if bias is not None:
+        bias = as_array(bias, "bias", (1,), "one value per output channel")
+        if bias.shape[0] != out_channels:
+            raise ValueError(f"bias must have out_channels={out_channels} values, "
+                             f"got {bias.shape[0]}")
+    strides = _per_dim(stride, "stride", 2, minimum=1)
+    paddings = _per_dim(padding, "padding", 2, minimum=0)
+    output_paddings = _per_dim(output_padding, "output_padding", 2, minimum=0)
+    dilations = _per_dim(dilation, "dilation", 2, minimum=1)
+    out_size = shapes.conv_transpose_output_size(x.shape[2:], w.shape[2:], strides, paddings,
+                                                 output_paddings, dilations)  # checks the values
+    return x, w, bias, strides, paddings, output_paddings, dilations, groups, out_size, batched
+
+
 def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                      stride: IntOrTuple = 1, padding: IntOrTuple = 0, output_padding: IntOrTuple = 0,
                      groups: int = 1, dilation: IntOrTuple = 1) -> np.ndarray:
@@ -396,32 +427,12 @@ def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None
     summed; ``padding`` rows/columns are then cropped from each border. ``weight`` has shape
     (in_channels, out_channels/groups, kH, kW): note in and out swap places compared with conv2d.
     """
-    x = as_array(input, "input", (3, 4), "(N, C, H, W), or unbatched (C, H, W)")
-    batched = x.ndim == 4
-    if not batched:
-        x = x[None]
-    w = as_array(weight, "weight", (4,), "(in_channels, out_channels/groups, kH, kW)")
-    groups = as_int(groups, "groups", minimum=1)
+    x, w, bias, (sh, sw), (ph, pw), output_padding, (dh, dw), groups, (out_h, out_w), batched = \
+        prepare_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
     batch, in_channels, height, width = x.shape
-    if w.shape[0] != in_channels:
-        raise ValueError(f"channel mismatch: input has {in_channels} channels but weight's first "
-                         f"dimension (in_channels) is {w.shape[0]} (weight shape {w.shape})")
-    if in_channels % groups:
-        raise ValueError(f"groups={groups} must divide in_channels ({in_channels})")
     out_per_group = w.shape[1]
     out_channels = out_per_group * groups
-    if bias is not None:
-        bias = as_array(bias, "bias", (1,), "one value per output channel")
-        if bias.shape[0] != out_channels:
-            raise ValueError(f"bias must have out_channels={out_channels} values, "
-                             f"got {bias.shape[0]}")
     kh, kw = w.shape[2:]
-    (sh, sw) = _per_dim(stride, "stride", 2, minimum=1)
-    (ph, pw) = _per_dim(padding, "padding", 2, minimum=0)
-    (dh, dw) = _per_dim(dilation, "dilation", 2, minimum=1)
-    output_padding = _per_dim(output_padding, "output_padding", 2, minimum=0)
-    out_h, out_w = shapes.conv_transpose_output_size((height, width), (kh, kw), (sh, sw),
-                                                     (ph, pw), output_padding, (dh, dw))
     in_per_group = in_channels // groups
     # Scatter into a canvas large enough for every placed kernel, then crop the padding.
     canvas = np.zeros((batch, out_channels, out_h + 2 * ph, out_w + 2 * pw), dtype=x.dtype)

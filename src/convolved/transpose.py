@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops, shapes
-from ._validate import as_array, as_int, as_tuple
+from ._validate import as_array, as_tuple
 
 __all__ = ["bilinear_kernel", "conv_transpose2d_as_conv", "convolution_matrix", "coverage",
            "side_by_side", "zero_insert"]
@@ -74,25 +74,9 @@ def conv_transpose2d_as_conv(input, weight, bias=None, stride=1, padding=0, outp
            [3., 3., 4., 4.],
            [3., 3., 4., 4.]])
     """
-    x = as_array(input, "input", (3, 4), "(N, C, H, W), or unbatched (C, H, W)")
-    batched = x.ndim == 4
-    if not batched:
-        x = x[None]
-    w = as_array(weight, "weight", (4,), "(in_channels, out_channels/groups, kH, kW)")
-    groups = as_int(groups, "groups", minimum=1)
-    in_channels = x.shape[1]
-    if w.shape[0] != in_channels:
-        raise ValueError(f"channel mismatch: input has {in_channels} channels but weight's first "
-                         f"dimension (in_channels) is {w.shape[0]} (weight shape {w.shape})")
-    if in_channels % groups:
-        raise ValueError(f"groups={groups} must divide in_channels ({in_channels})")
-    kernel = w.shape[2:]
-    strides = as_tuple(stride, "stride", 2, minimum=1)
-    paddings = as_tuple(padding, "padding", 2, minimum=0)
-    output_paddings = as_tuple(output_padding, "output_padding", 2, minimum=0)
-    dilations = as_tuple(dilation, "dilation", 2, minimum=1)
-    out_size = shapes.conv_transpose_output_size(x.shape[2:], kernel, strides, paddings,
-                                                 output_paddings, dilations)  # checks the values
+    x, w, bias, strides, paddings, output_paddings, dilations, groups, out_size, batched = \
+        ops.prepare_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    in_channels, kernel = x.shape[1], w.shape[2:]
     spaced = zero_insert(x, strides)
     for axis, (k, p, o, d) in enumerate(zip(kernel, paddings, output_paddings, dilations, strict=True)):
         border = d * (k - 1) - p
