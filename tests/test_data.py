@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
+from PIL import Image
 
 from convolved import data, kernels, plotting, speed
 
@@ -121,7 +124,9 @@ class TestPlotting:
         ]
         for fig in figures:
             assert isinstance(fig, Figure)
-            assert plotting.to_png(fig).startswith(b"\x89PNG")
+            width, height = fig.get_size_inches()
+            with Image.open(io.BytesIO(plotting.to_png(fig, dpi=50))) as png:
+                assert png.format == "PNG" and png.size == (round(50 * width), round(50 * height))
 
     def test_png_bytes_are_reproducible(self):
         image = np.random.default_rng(1).random((8, 8))

@@ -44,7 +44,7 @@ class TestLoadPhoto:
     def test_the_shorter_side_gets_the_size_and_the_aspect_ratio_stays(self, name, size, shape):
         photo = load_photo(name, size)
         assert photo.shape == shape and photo.dtype == np.uint8
-        assert photo.min() >= 0 and photo.max() <= 255 and photo.std() > 5
+        assert photo.std() > 5  # a photo, not a blank
 
     def test_a_portrait_would_keep_its_width_as_the_short_side(self):
         # chelsea is 300×451: a landscape; the shorter side is the height.

@@ -120,13 +120,16 @@ class TestConvGeometryExplorer:
             geometry.input_size.value, geometry.padding.value = 3, 0
             geometry.kernel_size.value, geometry.dilation.value = 7, 3
         assert bytes(geometry.view.value).startswith(PNG_SIGNATURE)
-        geometry.kernel_size.value = 3  # recovers
-        assert geometry.position.max >= 0
+        assert "kernel_size too large" in geometry.message  # the picture says why
+        with geometry.holding():  # a 3×3 kernel without dilation fits a 3×3 input: a picture again
+            geometry.kernel_size.value, geometry.dilation.value = 3, 1
+        assert geometry.message is None and geometry.position.max == 0  # one output pixel
 
     def test_reflect_padding_larger_than_the_input_is_explained(self, geometry):
         with geometry.holding():
             geometry.input_size.value, geometry.padding.value, geometry.mode.value = 3, 4, "reflect"
         assert bytes(geometry.view.value).startswith(PNG_SIGNATURE)
+        assert 'mode="reflect" needs pad < input size' in geometry.message
 
 
 class TestLayerShapeExplorer:

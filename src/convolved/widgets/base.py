@@ -31,6 +31,7 @@ class Explorer:
         # (gc.freeze), so a collection only looks at what was made since.
         gc.freeze()
         self.controls = list(controls)
+        self.message: str | None = None  # why the current settings give no output, if they don't
         self._layouts: dict = {}  # arrangement of the figure's axes → their laid-out positions
         self.view = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.draws = 0  # how many times the figure was drawn
@@ -47,6 +48,7 @@ class Explorer:
     def no_output(self, text: str, context: str = "", width: float = 26) -> Figure:
         """The picture that replaces the figure when the settings give no output: the reason,
         in red, under an optional line of context (the settings that led there)."""
+        self.message = text
         lines = textwrap.wrap("No output: " + text, int(4.4 * width))  # ~ characters per line
         fig, ax = diagrams.canvas(width, 3 + 0.6 * len(lines), scale=0.34)
         top = 2.2 + 0.6 * len(lines)
@@ -66,6 +68,7 @@ class Explorer:
         """Draw the figure now, unless controls are being changed inside :meth:`holding`."""
         if not self._holding:
             self.draws += 1
+            self.message = None  # set by no_output() when the settings give no picture
             self.view.value = plotting.to_png(self._reuse_layout(self.draw()), dpi=self.dpi)
 
     dpi = 80
