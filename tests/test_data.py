@@ -126,7 +126,7 @@ class TestPlotting:
             assert isinstance(fig, Figure)
             width, height = fig.get_size_inches()
             with Image.open(io.BytesIO(plotting.to_png(fig, dpi=50))) as png:
-                assert png.format == "PNG" and png.size == (round(50 * width), round(50 * height))
+                assert png.format == "PNG" and png.size == (int(50 * width), int(50 * height))
 
     def test_png_bytes_are_reproducible(self):
         image = np.random.default_rng(1).random((8, 8))
