@@ -90,11 +90,15 @@ def test_links_tool_refuses_without_a_github_remote(tmp_path):
     import subprocess
 
     clone = tmp_path / "clone"
-    shutil.copytree(ROOT / "tools", clone / "tools")
-    shutil.copy(ROOT / "README.md", clone / "README.md")
+    for folder in ("tools", "notebooks"):
+        shutil.copytree(ROOT / folder, clone / folder)
+    for name in ("README.md", "pyproject.toml"):
+        shutil.copy(ROOT / name, clone / name)
     subprocess.run(["git", "init", "-q", str(clone)], check=True)
     subprocess.run(["git", "-C", str(clone), "remote", "add", "origin", "/somewhere/local"], check=True)
     done = subprocess.run([sys.executable, str(clone / "tools" / "launch_links.py"), "--write"],
                           capture_output=True, text=True)
     assert done.returncode == 1 and "No launch links" in done.stdout and "/somewhere/local" in done.stdout
     assert (clone / "README.md").read_text() == (ROOT / "README.md").read_text()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert (clone / "notebooks" / path.name).read_bytes() == path.read_bytes()
