@@ -88,7 +88,7 @@ def wait_for_url(url: str, process: subprocess.Popen, what: str, seconds: float 
             time.sleep(0.3)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one per worker, even if it interleaves modules
 def lab(tmp_path_factory):
     """A JupyterLab server on a copy of the course; stopped by its process group at the end."""
     if not Path(CHROMIUM).exists():
@@ -129,7 +129,7 @@ def lab(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one per worker, even if it interleaves modules
 def browser(lab, tmp_path_factory):
     """Debian's Chromium, started and stopped by us (by PID), driven by Playwright over CDP."""
     try:

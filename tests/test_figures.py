@@ -35,7 +35,7 @@ def png_chunks(path: Path) -> list[tuple[bytes, bytes]]:
 pytestmark = pytest.mark.xdist_group("figures")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once even if the worker interleaves modules
 def built(tmp_path_factory) -> list[Path]:
     """A fresh build; equal bytes to images/, built in another process on another day, is what
     "deterministic" means (so no second build here)."""

@@ -299,7 +299,10 @@ def test_committed_run_leaves_every_exercise_unattempted(path):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+@pytest.mark.parametrize("path", [
+    # the notebooks run as on Colab share one worker, so one fresh venv installs the package once
+    pytest.param(path, marks=pytest.mark.xdist_group("colab")) if path.stem in AS_ON_COLAB else path
+    for path in NOTEBOOKS], ids=NAMES)
 def test_papermill_other_parameters_and_reference_solutions(path, tmp_path, request):
     parameters = OTHER_PARAMETERS[path.stem]
     if path.stem in AS_ON_COLAB:
