@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+import torch
 
 from . import models, training
 from ._validate import as_int
@@ -84,7 +85,6 @@ def train_runs(build: Callable, images, labels, *, n_runs: int = 2, seed: int = 
     Training is :func:`convolved.training.fit` (Adam, cross-entropy): the same seeds give the
     same networks at any thread count.
     """
-    import torch
 
     if not callable(build) or isinstance(build, torch.nn.Module):
         raise TypeError("build must be a function that returns a new network (each run trains its own), "

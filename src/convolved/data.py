@@ -10,6 +10,7 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
+import torch
 
 from ._validate import as_int, as_tuple
 
@@ -76,7 +77,6 @@ def load_image(name: str = "camera", size=None, gray: bool = False) -> np.ndarra
 
 def to_batch(image):
     """An (H, W) or (H, W, C) image as a float32 torch tensor of shape (1, C, H, W)."""
-    import torch
 
     array = np.asarray(image, dtype=np.float32)
     if array.ndim == 2:
@@ -100,7 +100,6 @@ def digits():
     >>> tuple(images.shape), tuple(labels.shape), int(labels[0])
     ((1797, 1, 8, 8), (1797,), 0)
     """
-    import torch
 
     with np.load(resources.files("convolved") / "digits.npz") as stored:
         images = torch.tensor(stored["images"][:, None] / 16.0, dtype=torch.float32)

@@ -18,6 +18,9 @@ import functools
 from typing import NamedTuple
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 from . import shapes
 from ._validate import as_int, as_tuple, one_of
@@ -55,8 +58,6 @@ def digits_cnn(downsample: str = "pool", channels=(8, 16), image_size=8, n_class
     - ``"all-conv"``: each pooling layer is replaced by a learned 3×3 convolution with stride 2
       (as in the "all convolutional net" of Springenberg et al., 2014): more parameters.
     """
-    import torch
-    from torch import nn
 
     one_of(downsample, "downsample", DOWNSAMPLING)
     first, second = _channels(channels)
@@ -79,7 +80,6 @@ def digits_cnn(downsample: str = "pool", channels=(8, 16), image_size=8, n_class
 
 def dense_net(hidden=(64, 64), image_size=8, n_classes: int = 10):
     """A fully connected network for (1, H, W) images: Flatten, then Linear + ReLU per hidden layer."""
-    from torch import nn
 
     if not isinstance(hidden, (tuple, list)) or not hidden:
         raise ValueError(f"hidden must be a non-empty list of layer widths, got {hidden!r}")
@@ -151,7 +151,6 @@ def layer_table(model, input_shape, include_pointwise: bool = False) -> list[Lay
     :func:`convolved.shapes.receptive_field` of the layers so far; after a Flatten every output
     depends on the whole input, and the field is None.
     """
-    import torch
 
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
         raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")
@@ -209,8 +208,6 @@ def format_layer_table(rows: list[LayerRow]) -> str:
 @functools.cache
 def _open_max_pool_class():
     """nn.MaxPool2d's stand-in for :func:`with_open_paths` (defined on first use: torch is slow to import)."""
-    import torch.nn.functional as F
-    from torch import nn
 
     class OpenMaxPool(nn.Module):
         """Sums each window that the max pooling it replaces would read: same windows, same
@@ -251,8 +248,6 @@ def with_open_paths(model):
     identity, and max pooling becomes a sum over the same windows (a max sends its gradient to
     one winner only). Back-propagating through the copy then reaches exactly the receptive field.
     """
-    import torch
-    from torch import nn
 
     model = copy.deepcopy(model).eval()
 
@@ -284,7 +279,6 @@ def input_gradient(model, input_shape=None, *, unit=None, open_paths: bool = Tru
     (default) the gradient goes through :func:`with_open_paths`, so its non-zero region is the
     whole receptive field; without it, ReLUs and max pooling decide which pixels it reaches.
     """
-    import torch
 
     if not isinstance(open_paths, bool):
         raise TypeError(f"open_paths must be True or False, got {open_paths!r}")
@@ -354,7 +348,6 @@ def global_pool_cnn(channels=(8, 16), n_classes: int = 10):
     >>> sum(p.numel() for p in model.parameters())  # 80 + 1,168 + (16 + 1)·10
     1418
     """
-    from torch import nn
 
     first, second = _channels(channels)
     n_classes = as_int(n_classes, "n_classes", minimum=2)
@@ -396,8 +389,6 @@ def multiply_adds(model, input_shape) -> int:
     >>> multiply_adds(digits_cnn("stride"), (1, 8, 8))  # 8·4·4·1·9 + 16·2·2·8·9 + 64·10
     6400
     """
-    import torch
-    from torch import nn
 
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
         raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")

@@ -26,6 +26,7 @@ import numbers
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from torch.utils.data import DataLoader
 
 from . import data, plotting
 from ._validate import as_int, as_tuple
@@ -298,7 +299,6 @@ def fit_augmented(model, images, labels, transform=None, *, epochs: int = 30, ba
     >>> result["items"], len(result["losses"])
     (20, 2)
     """
-    from torch.utils.data import DataLoader
 
     from . import training
     from .datasets import InMemoryImageDataset

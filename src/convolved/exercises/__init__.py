@@ -20,6 +20,7 @@ import textwrap
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 __all__ = ["Feedback", "call_learner", "checker", "correct", "predicted_shapes", "progress", "record",
            "reference_answer", "register", "reveal", "set_reference_mode", "shape_entry", "solution",
@@ -114,7 +115,6 @@ def checker(todo: str, *, solution: str, title: str):
             answer = reference_answer(solution, answer)
             if answer is None:
                 return record(check.__module__, solution, not_attempted(todo))
-            import torch
 
             try:
                 with torch.random.fork_rng(devices=[]):

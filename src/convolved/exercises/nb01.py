@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 from . import call_learner, checker, correct, solution, wrong
 
@@ -71,8 +73,6 @@ def _conv_layer_hint(image, weights, biases, got, expected) -> str:
          solution="conv_layer", title="Exercise 1 · A convolution layer with loops")
 def check_conv_layer(my_conv_layer):
     """Compare ``my_conv_layer(image, weights, biases)`` with ``torch.nn.functional.conv2d``."""
-    import torch
-    import torch.nn.functional as F
 
     cases = _conv_layer_cases()
     for number, (image, weights, biases) in enumerate(cases):

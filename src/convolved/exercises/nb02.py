@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 from . import call_learner, checker, correct, not_attempted, predicted_shapes, shape_entry, solution, wrong
 
@@ -42,8 +45,6 @@ def _conv1d_cases(count=40, seed=1):
          solution="conv1d", title="Exercise 1 · A 1-D convolution with a stride")
 def check_conv1d(my_conv1d):
     """Compare ``my_conv1d(signal, kernel, stride)`` with ``torch.nn.functional.conv1d``."""
-    import torch
-    import torch.nn.functional as F
 
     cases = _conv1d_cases()
     for number, (signal, kernel, stride) in enumerate(cases):
@@ -98,8 +99,6 @@ SHAPE_QUESTIONS = [
 
 
 def _true_shape(input_shape, layer_kwargs) -> tuple[int, ...]:
-    import torch
-    from torch import nn
 
     layer = nn.Conv2d(**layer_kwargs, device="meta")
     return tuple(layer(torch.empty(input_shape, device="meta")).shape)
@@ -160,8 +159,6 @@ def solution_same_padding():
          solution='same_padding', title='Exercise 3 · "Same" padding with dilation')
 def check_same_padding(my_padding):
     """The padding must keep a 5×5 kernel with dilation 2 from shrinking a 40×40 input."""
-    import torch
-    from torch import nn
 
     if isinstance(my_padding, bool) or not isinstance(my_padding, (int, np.integer)):
         return wrong(f"my_padding is {my_padding!r}", "give a whole number of pixels, e.g. 3.")
@@ -215,7 +212,6 @@ def _parameter_cases(count=20, seed=2):
          solution='parameter_count', title="Exercise 4 · Count a layer's parameters")
 def check_parameter_count(my_parameter_count):
     """Compare with the number of parameters torch allocates for the same nn.Conv2d."""
-    from torch import nn
 
     cases = _parameter_cases()
     for number, (c_in, c_out, kernel, bias) in enumerate(cases):

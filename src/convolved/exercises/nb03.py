@@ -15,6 +15,9 @@ import copy
 import numbers
 from dataclasses import dataclass
 
+import torch
+from torch import nn
+
 from ..shapes import ConvParams, solve_conv_params
 from . import Feedback, correct, not_attempted, record, reference_answer, register, solution, wrong
 
@@ -374,7 +377,6 @@ def _answer_name(number) -> str:
 
 def _build_layer(answer, ch: Challenge):
     """The learner's answer as a Conv2d on the meta device, and the settings it was built from."""
-    from torch import nn
 
     c_in = ch.input_shape[0]
     name = _answer_name(ch.number)
@@ -466,7 +468,6 @@ def _check_challenge(ch: Challenge, answer, batch: int) -> Feedback:
             return not_attempted(f"fill in {', '.join(unanswered)} in {name} for {ch.label} "
                                  f"({ch.target}); None means “no answer yet”")
     try:
-        import torch
 
         layer, settings = _build_layer(answer, ch)
         with torch.no_grad():
@@ -494,7 +495,6 @@ def _check_challenge(ch: Challenge, answer, batch: int) -> Feedback:
 
 
 def _kind(module) -> str:
-    from torch import nn
 
     if isinstance(module, nn.Conv2d):
         return "conv"
@@ -532,8 +532,6 @@ def _check_stack(model, batch: int) -> Feedback:
         return not_attempted(f"set my_stack to an nn.Sequential of Conv2d layers ({ch.target})")
     rows = [("input", tuple(ch.input_shape))]  # (layer, shape after it), filled as the stack runs
     try:
-        import torch
-        from torch import nn
 
         if isinstance(model, (list, tuple)):
             strays = [type(layer).__name__ for layer in model if not isinstance(layer, nn.Module)]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 from . import call_learner, checker, correct, not_attempted, predicted_shapes, shape_entry, solution, wrong
 
@@ -27,8 +30,6 @@ SHAPE_QUESTIONS = [
 
 
 def _true_shape(input_shape, layer_kwargs) -> tuple[int, ...]:
-    import torch
-    from torch import nn
 
     layer = nn.ConvTranspose2d(**layer_kwargs)  # on the CPU: torch checks output_padding there
     return tuple(layer(torch.zeros(input_shape)).shape)
@@ -133,7 +134,6 @@ def solution_upsampler():
 
 def _layer_settings(answer) -> dict:
     """A dict of ConvTranspose2d arguments, or a ConvTranspose2d layer → its square settings."""
-    from torch import nn
 
     if isinstance(answer, nn.ConvTranspose2d):
         return {"kernel_size": answer.kernel_size, "stride": answer.stride,
@@ -149,8 +149,6 @@ def _layer_settings(answer) -> dict:
 def check_upsampler(my_upsampler):
     """A ConvTranspose2d that turns 16×16 into exactly 48×48, stride 3, kernel copies that overlap
     (kernel larger than the stride) and cover every interior pixel equally often."""
-    import torch
-    from torch import nn
 
     try:
         settings = _layer_settings(my_upsampler)
@@ -267,8 +265,6 @@ def _transpose1d_cases(count=40, seed=4):
 
 
 def _transpose1d_torch(signal, kernel, stride, padding):
-    import torch
-    import torch.nn.functional as F
 
     return F.conv_transpose1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
                               stride=stride, padding=padding)[0, 0].numpy()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 from . import call_learner, checker, correct, predicted_shapes, shape_entry, solution, wrong
 
@@ -44,13 +47,11 @@ POOL_QUESTIONS = [
 
 def pool_layer(mode: str, kwargs: dict):
     """The torch layer of a question: ``nn.MaxPool2d`` or ``nn.AvgPool2d`` with ``kwargs``."""
-    from torch import nn
 
     return (nn.MaxPool2d if mode == "max" else nn.AvgPool2d)(**kwargs)
 
 
 def _true_shape(input_shape, mode, kwargs) -> tuple[int, ...]:
-    import torch
 
     return tuple(pool_layer(mode, kwargs)(torch.zeros(input_shape)).shape)
 
@@ -111,7 +112,6 @@ RECEPTIVE_FIELD_STACK = [
 
 def receptive_field_stack():
     """The stack of :data:`RECEPTIVE_FIELD_STACK` as an ``nn.Sequential`` (channels 3 → 16 → 32)."""
-    from torch import nn
 
     layers, channels = [], 3
     for kind, kernel, stride, dilation in RECEPTIVE_FIELD_STACK:
@@ -212,8 +212,6 @@ def max_pool_case_count() -> int:
          solution='max_pool_loops', title='Exercise 3 · Max pooling with loops')
 def check_max_pool_loops(my_max_pool2d):
     """Compare ``my_max_pool2d(image, kernel_size, stride)`` with ``F.max_pool2d``."""
-    import torch
-    import torch.nn.functional as F
 
     cases = _max_pool_cases()
     for number, (image, k, s) in enumerate(cases):

@@ -10,6 +10,8 @@ import re
 from contextlib import contextmanager
 
 import numpy as np
+import torch
+from torchvision.transforms import v2
 
 from .. import data
 from ..transforms import load_photo
@@ -26,7 +28,6 @@ N_SEEDS = 40  # seeded calls used to test randomness
 @contextmanager
 def _own_random_state():
     """Let a checker seed torch without changing the learner's random numbers."""
-    import torch
 
     state = torch.get_rng_state()
     try:
@@ -36,7 +37,6 @@ def _own_random_state():
 
 
 def _seeded(transform, image, seed: int):
-    import torch
 
     torch.manual_seed(seed)
     return transform(image)
@@ -44,7 +44,6 @@ def _seeded(transform, image, seed: int):
 
 def _tensor_problem(result, what: str, hint_end: str):
     """A ✗ when ``result`` is not a float32 tensor, else None."""
-    import torch
 
     if result is None:
         return wrong(f"{what} returned None", "a Compose returns what its last step returns; "
@@ -95,7 +94,6 @@ def preprocess_photos() -> dict[str, np.ndarray]:
 
 def _unnormalised(photo):
     """The reference result before Normalize: grayscale 64×64 in [0, 1]."""
-    from torchvision.transforms import v2
 
     steps = solution_preprocess().transforms
     return v2.Compose(steps[:-1])(photo)
@@ -106,7 +104,6 @@ def _unnormalised(photo):
 def check_preprocess(my_preprocess):
     """Run on colour and gray photos of many sizes: a deterministic (1, 64, 64) float32 tensor that
     matches the reference within a tolerance (other orders of the same steps pass)."""
-    import torch
 
     if not callable(my_preprocess):
         return wrong(f"my_preprocess is a {type(my_preprocess).__name__}",
@@ -201,7 +198,6 @@ def solution_augment():
 def coordinate_image(side: int = SIDE):
     """A (3, side, side) float image whose pixels say where they are: row / (side − 1) in channel
     0, column / (side − 1) in channel 1, and a value unique to each pixel in channel 2."""
-    import torch
 
     rows, cols = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
     scale = side - 1
@@ -211,7 +207,6 @@ def coordinate_image(side: int = SIDE):
 def _window(result, image):
     """(top, left, mirrored) if ``result`` is a CROP×CROP window of ``image``, perhaps mirrored
     left–right; else a string saying what it is instead."""
-    import torch
 
     scale = image.shape[-1] - 1
     rows = torch.round(result[0, :, 0] * scale).long()
@@ -236,7 +231,6 @@ def _window(result, image):
 def check_augment(my_augment):
     """On a 3×64×64 image whose pixels hold their coordinates: every output is an exact 48×48
     window, mirrored in some calls and not others, at varying positions, reproducible by seed."""
-    import torch
 
     if not callable(my_augment):
         return wrong(f"my_augment is a {type(my_augment).__name__}",
@@ -326,8 +320,6 @@ _NAMES_P = re.compile(r"\bp\b")
 def check_random_invert(my_class):
     """p=1 always gives 1 − image, p=0 never; p=0.5 sometimes; seeded calls repeat; the input is
     left alone; p outside [0, 1] raises ValueError naming p; it composes with torchvision's."""
-    import torch
-    from torchvision.transforms import v2
 
     if not isinstance(my_class, type):
         return wrong(f"MyRandomInvert is a {type(my_class).__name__}, not a class",

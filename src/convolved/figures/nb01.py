@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import numpy as np
+import torch
+import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Polygon, Rectangle
 
@@ -353,7 +355,6 @@ def relu_pass_percent(edges, bias: float) -> float:
 
     The same computation as notebook 01's cell after the bias figure.
     """
-    import torch
 
     return float(100 * (torch.relu(edges + bias) > 0).float().mean())
 
@@ -368,8 +369,6 @@ def bias_feature_map() -> Figure:
     + b with b = −0.5 is the same map shifted by −0.5 everywhere; after ReLU, z keeps every
     positive response while z + b keeps only the strong edges above 0.5.
     """
-    import torch
-    import torch.nn.functional as F
 
     from ..data import load_image, to_batch
 

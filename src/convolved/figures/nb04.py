@@ -8,6 +8,8 @@ and the asserts check both against the scatter drawn and against PyTorch.
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnnotationBbox, HPacker, TextArea
 from matplotlib.patches import Rectangle
@@ -191,8 +193,6 @@ def transpose_output_size() -> Figure:
     outs = [ops.conv_transpose2d(x[None, None, None], w[None, None, None], stride=(1, s),
                                  padding=(0, p), output_padding=(0, op))[0, 0, 0]
             for p, op in cases]
-    import torch
-    import torch.nn.functional as F
 
     for (p, op), n, y in zip(cases, sizes, outs, strict=True):
         ref = F.conv_transpose1d(torch.tensor(x)[None, None], torch.tensor(w)[None, None],

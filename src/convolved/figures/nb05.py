@@ -8,9 +8,11 @@ Every value drawn is computed with :mod:`convolved.ops`, every size and receptiv
 from __future__ import annotations
 
 import numpy as np
+import torch
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from torch import nn
 
 from .. import ops, shapes
 from ..diagrams import (
@@ -199,7 +201,6 @@ def receptive_fields() -> Figure:
     assert counts == [12, 10, 5, 3]
     # Check the sizes and the dependence on a real stack: the gradient of one top unit is
     # non-zero exactly on its receptive field.
-    import torch
 
     stack_ = torch.nn.Sequential(torch.nn.Conv1d(1, 1, 3), torch.nn.MaxPool1d(2),
                                  torch.nn.Conv1d(1, 1, 3))
@@ -306,8 +307,6 @@ def receptive_fields() -> Figure:
 
 def _digit_model():
     """The small CNN for 8×8 digits drawn in the model figure, built on the meta device."""
-    import torch
-    from torch import nn
 
     with torch.device("meta"):
         return nn.Sequential(
@@ -324,8 +323,6 @@ def conv_pool_model() -> Figure:
     to 16×2×2, flattening to 64 numbers and a dense layer to 10 class scores; deeper layers have
     more channels and fewer pixels.
     """
-    import torch
-    from torch import nn
 
     from ..data import digits
 
@@ -437,8 +434,6 @@ def pool_vs_stride() -> Figure:
     or 3×3 input pixels, and keeps the largest value of a 2×2 window or a learned weighted sum
     of a 3×3 window.
     """
-    import torch
-    from torch import nn
 
     m, k, pool = 8, 3, 2
     rng = np.random.default_rng(SEED)

@@ -9,9 +9,11 @@ torchvision transform the notebook uses, from a fixed seed.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from torchvision.transforms import v2
 
 from ..diagrams import COLORS, FILLS, SEED, arrow, canvas, label
 from .registry import figure
@@ -42,8 +44,6 @@ def _thumb(ax, image: np.ndarray, x: float, top: float, size: float, edge: str,
 
 def _example():
     """The digits drawn: one item, two augmented draws of it, and a batch's first images."""
-    import torch
-    from torchvision.transforms import v2
 
     from ..data import digits
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as w
+import torch
 from matplotlib.figure import Figure
 
 from .. import diagrams, shapes
@@ -64,7 +65,6 @@ class LayerShapeExplorer(Explorer):
 
     def torch_shape(self) -> tuple[int, ...]:
         """The output shape torch computes (on the "meta" device: shapes only, no arithmetic)."""
-        import torch
 
         (c, h, w_), _ = self.tensor_shapes()
         layer = torch.nn.Conv2d(c, **self.settings(), device="meta")

@@ -6,6 +6,7 @@ import math
 
 import ipywidgets as w
 import numpy as np
+import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from .. import data, plotting, shapes
@@ -71,7 +72,6 @@ class PoolingExplorer(Explorer):
 
     def pooled(self, image=None) -> np.ndarray:
         """The pooled image (same layout as the input); raises ValueError for impossible settings."""
-        import torch.nn.functional as F
 
         image = self.input_image() if image is None else image
         size = shapes.pool_output_size(image.shape[:2], **self.settings())  # explains refusals

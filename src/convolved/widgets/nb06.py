@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ipywidgets as w
+import torch
 from matplotlib.figure import Figure
+from torchvision.transforms import v2
 
 from .. import data, transforms
 from .._validate import as_int
@@ -45,8 +47,6 @@ def _knobs(size: int) -> dict[str, Knob | None]:
 def build_transform(name: str, value: float, size: int):
     """The transform the explorer applies: ``name`` with its slider at ``value``, for photos whose
     shorter side is ``size``. Ours work on floats, so they come after a conversion to float."""
-    import torch
-    from torchvision.transforms import v2
 
     whole = max(1, round(value))
     built = {
@@ -147,8 +147,6 @@ class TransformExplorer(Explorer):
 
     def results(self) -> list:
         """The photo as a (C, H, W) uint8 tensor, then one result per seed."""
-        import torch
-        from torchvision.transforms import v2
 
         image = v2.ToImage()(self.source())
         transform = self.current_transform()

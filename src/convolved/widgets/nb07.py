@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
+import torch
 from matplotlib.figure import Figure
+from torchvision.transforms import v2
 
 from .. import plotting
 from .._validate import as_int
@@ -17,7 +19,6 @@ def digit_augmentations() -> dict:
     The last one flips left and right: it changes what a digit shows, so it is no augmentation
     for digits (a flipped 3 is not a 3), which is the point of showing it.
     """
-    from torchvision.transforms import v2
 
     smooth = v2.InterpolationMode.BILINEAR  # nearest-neighbour rotation of 8×8 pixels looks torn
     return {
@@ -94,7 +95,6 @@ class DatasetExplorer(Explorer):
         The global random state is saved and restored: browsing does not change what the
         notebook's own random draws give.
         """
-        import torch
 
         dataset = self.dataset()
         with torch.random.fork_rng(devices=[]):
