@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 __all__ = ["Feedback", "call_learner", "checker", "correct", "predicted_shapes", "progress", "record",
-           "reference_answer", "register", "reveal", "set_reference_mode", "shape_entry", "solution",
-           "solution_button", "wrong"]
+           "reference_answer", "register", "reveal", "rounded", "set_reference_mode", "shape_entry",
+           "solution", "solution_button", "wrong"]
 
 _SOLUTIONS: dict = {}
 #: module name → {exercise key → title}, in the order the exercises are defined.
@@ -158,6 +158,15 @@ def progress(module) -> Progress:
     results = _RESULTS.get(name, {})
     return Progress(tuple((title, results[key].status if key in results else "not attempted")
                           for key, title in _EXERCISES[name].items()))
+
+
+def rounded(values, decimals: int = 2) -> list:
+    """Numbers as a checker shows them: a plain list, rounded, with no "-0.0".
+
+    >>> rounded([0.123, -0.0001, 2])
+    [0.12, 0.0, 2.0]
+    """
+    return (np.round(np.asarray(values, dtype=float), decimals) + 0.0).tolist()
 
 
 def call_learner(function, args: tuple, number: int, *, call: str, signature: str, todo: str,

@@ -6,12 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import call_learner, checker, correct, solution, wrong
-
-
-def _round(values) -> list:
-    return np.round(np.asarray(values, dtype=float), 2).tolist()
-
+from . import call_learner, checker, correct, rounded, solution, wrong
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: a whole convolution layer (several kernels over several channels, plus biases)
@@ -101,7 +96,7 @@ def check_conv_layer(my_conv_layer):
             return wrong(f"for {_describe(image, weights)} torch gives shape {expected.shape}, "
                          f"yours has shape {got.shape}", hint)
         if not np.allclose(got, expected, atol=1e-6):
-            shown = (f"torch gives {_round(expected)}, yours gives {_round(got)}"
+            shown = (f"torch gives {rounded(expected)}, yours gives {rounded(got)}"
                      if expected.size <= 9 else "your values differ from torch's")
             return wrong(f"for {_describe(image, weights)} {shown}",
                          _conv_layer_hint(image, weights, biases, got, expected))

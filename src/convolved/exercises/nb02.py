@@ -7,14 +7,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import call_learner, checker, correct, not_attempted, predicted_shapes, shape_entry, solution, wrong
+from . import (
+    call_learner,
+    checker,
+    correct,
+    not_attempted,
+    predicted_shapes,
+    rounded,
+    shape_entry,
+    solution,
+    wrong,
+)
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: a 1-D convolution with a stride, written with loops
 
 
-def _round(values) -> list:
-    return np.round(np.asarray(values, dtype=float), 2).tolist()
 
 
 @solution("conv1d")
@@ -63,7 +71,7 @@ def check_conv1d(my_conv1d):
         got = got.ravel()
         expected = F.conv1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
                             stride=stride)[0, 0].numpy()
-        case = (f"signal={_round(signal)}, kernel={_round(kernel)}, stride={stride}"
+        case = (f"signal={rounded(signal)}, kernel={rounded(kernel)}, stride={stride}"
                 if len(signal) <= 8 else f"a signal of length {len(signal)}, kernel of length "
                 f"{len(kernel)}, stride={stride}")
         if got.shape != expected.shape:
@@ -77,7 +85,7 @@ def check_conv1d(my_conv1d):
                 return wrong(f"for {case} you computed the true convolution (kernel flipped)",
                              "deep-learning convolution does not flip the kernel: "
                              "output[i] = sum over j of kernel[j] * signal[i*stride + j].")
-            return wrong(f"for {case} torch gives {_round(expected)}, yours gives {_round(got)}",
+            return wrong(f"for {case} torch gives {rounded(expected)}, yours gives {rounded(got)}",
                          "output[i] = sum over j of kernel[j] * signal[i*stride + j]; check where "
                          "each window starts when stride > 1.")
     return correct(f"my_conv1d matches torch.nn.functional.conv1d on {len(cases)} cases "

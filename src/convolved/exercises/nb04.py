@@ -9,7 +9,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import call_learner, checker, correct, not_attempted, predicted_shapes, shape_entry, solution, wrong
+from . import (
+    call_learner,
+    checker,
+    correct,
+    not_attempted,
+    predicted_shapes,
+    rounded,
+    shape_entry,
+    solution,
+    wrong,
+)
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: predict the output shapes of transpose convolutions
@@ -270,8 +280,6 @@ def _transpose1d_torch(signal, kernel, stride, padding):
                               stride=stride, padding=padding)[0, 0].numpy()
 
 
-def _fmt(values) -> list:
-    return (np.round(np.asarray(values, dtype=float), 2) + 0.0).tolist()
 
 
 @checker("write the loop in my_conv_transpose1d so that it returns the output",
@@ -281,7 +289,7 @@ def check_conv_transpose1d(my_conv_transpose1d):
     cases = _transpose1d_cases()
     for number, (signal, kernel, stride, padding) in enumerate(cases):
         small = len(signal) <= 4
-        case = (f"signal={_fmt(signal)}, kernel={_fmt(kernel)}, stride={stride}, padding={padding}"
+        case = (f"signal={rounded(signal)}, kernel={rounded(kernel)}, stride={stride}, padding={padding}"
                 if small else f"a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
                 f"stride={stride}, padding={padding}")
         problem, got = call_learner(
@@ -311,7 +319,7 @@ def check_conv_transpose1d(my_conv_transpose1d):
             if np.allclose(got, flipped, atol=1e-6) and not np.allclose(kernel, kernel[::-1]):
                 return wrong(f"for {case} you placed the kernel flipped",
                              "copy the kernel as it is: canvas[i·stride + j] += signal[i]·kernel[j].")
-            return wrong(f"for {case} torch gives {_fmt(expected)}, yours gives {_fmt(got)}",
+            return wrong(f"for {case} torch gives {rounded(expected)}, yours gives {rounded(got)}",
                          "canvas[i·stride + j] += signal[i]·kernel[j] for every i and j (add, do not "
                          "overwrite: copies overlap), then crop `padding` from each end.")
     return correct(f"my_conv_transpose1d matches torch.nn.functional.conv_transpose1d on {len(cases)} "

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import call_learner, checker, correct, predicted_shapes, shape_entry, solution, wrong
+from . import call_learner, checker, correct, predicted_shapes, rounded, shape_entry, solution, wrong
 
 __all__ = [
     "POOL_QUESTIONS",
@@ -26,8 +26,6 @@ __all__ = [
 ]
 
 
-def _round(values) -> list:
-    return np.round(np.asarray(values, dtype=float), 2).tolist()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -227,7 +225,7 @@ def check_max_pool_loops(my_max_pool2d):
             return problem
         tensor = torch.tensor(image)[None, None]
         expected = F.max_pool2d(tensor, k, s)[0, 0].numpy()
-        case = (f"image={_round(image)}, kernel_size={k}, stride={s}" if image.size <= 16 else
+        case = (f"image={rounded(image)}, kernel_size={k}, stride={s}" if image.size <= 16 else
                 f"a {image.shape[0]}×{image.shape[1]} image, kernel_size={k}, stride={s}")
         if got.shape != expected.shape:
             hint = ("a window of kernel_size pixels must fit inside the image: "
@@ -242,7 +240,7 @@ def check_max_pool_loops(my_max_pool2d):
                              "max pooling keeps the largest value of each window: use .max().")
             hint = ("output[i, j] is the maximum of image[i·stride : i·stride + kernel_size, "
                     "j·stride : j·stride + kernel_size].")
-            shown = f"torch gives {_round(expected)}, yours gives {_round(got)}" if got.size <= 9 else \
+            shown = f"torch gives {rounded(expected)}, yours gives {rounded(got)}" if got.size <= 9 else \
                 "some values differ from torch's"
             return wrong(f"for {case} {shown}", hint)
     return correct(f"my_max_pool2d matches torch.nn.functional.max_pool2d on {len(cases)} cases "
