@@ -14,6 +14,7 @@ they fail: CI must always run them (.ci/run installs Chromium).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -129,26 +130,33 @@ def lab(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")  # one per worker, even if it interleaves modules
-def browser(lab, tmp_path_factory):
+@contextlib.contextmanager
+def chromium(profile: Path):
     """Debian's Chromium, started and stopped by us (by PID), driven by Playwright over CDP."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("playwright is not installed")
     port = free_port()
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    chromium = subprocess.Popen(
+    process = subprocess.Popen(
         [CHROMIUM, "--headless=new", f"--remote-debugging-port={port}",
          "--remote-debugging-address=127.0.0.1", f"--user-data-dir={profile}", *CHROMIUM_ARGS,
          "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        wait_for_url(f"http://127.0.0.1:{port}/json/version", chromium, "Chromium")
+        wait_for_url(f"http://127.0.0.1:{port}/json/version", process, "Chromium")
         with sync_playwright() as playwright:
             yield playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
     finally:
-        stop(chromium)
+        stop(process)
+
+
+@pytest.fixture(scope="session")  # one per worker, even if it interleaves modules
+def browser(lab, tmp_path_factory):
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as connected:
+        yield connected
 
 
 def menu(page, top: str, item: str) -> None:

@@ -56,14 +56,19 @@ def working_unshare() -> tuple[list[str] | None, str]:
     return None, f"cannot create a network namespace: {'; '.join(errors)}"
 
 
-@pytest.fixture(scope="module")
-def offline():
+def network_namespace_or_skip(what: str) -> list[str]:
+    """The working unshare command; without one, skip ``what`` saying why (fail under CI=true)."""
     unshare, reason = working_unshare()
     if unshare is None:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"the offline test must run in CI: {reason}")
+            pytest.fail(f"{what} must run in CI: {reason}")
         pytest.skip(reason)
     return unshare
+
+
+@pytest.fixture(scope="module")
+def offline():
+    return network_namespace_or_skip("the offline test")
 
 
 def strict_nbval_command(path: Path) -> list[str]:

@@ -31,8 +31,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, stop, unavailable, wait_for_url
-from test_offline import cut_network_command, working_unshare
+from test_browser import chromium, free_port, stop, wait_for_url
+from test_offline import cut_network_command, network_namespace_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -62,12 +62,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="module")
 def offline():
-    unshare, reason = working_unshare()
-    if unshare is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the site test must run in CI: {reason}")
-        pytest.skip(reason)
-    return unshare
+    return network_namespace_or_skip("the site test")
 
 
 def build_offline(unshare, out: Path, remote: str, notebooks: str = "*.ipynb") -> Path:
@@ -253,26 +248,8 @@ def server(site, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server, tmp_path_factory):
-    """Debian's Chromium, started and stopped by us (by PID), driven by Playwright over CDP."""
-    if not Path(CHROMIUM).exists():
-        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed")
-    port = free_port()
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    chromium = subprocess.Popen(
-        [CHROMIUM, "--headless=new", f"--remote-debugging-port={port}",
-         "--remote-debugging-address=127.0.0.1", f"--user-data-dir={profile}", *CHROMIUM_ARGS,
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_for_url(f"http://127.0.0.1:{port}/json/version", chromium, "Chromium")
-        with sync_playwright() as playwright:
-            yield playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-    finally:
-        stop(chromium)
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as connected:
+        yield connected
 
 
 # Every formula typeset (a MathJax container in each math element), none a TeX error.
