@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["Feedback", "call_learner", "checker", "correct", "predicted_shapes", "progress", "record",
-           "reference_answer", "register", "reveal", "rounded", "set_reference_mode", "shape_entry",
-           "solution", "solution_button", "wrong"]
+__all__ = ["Feedback", "call_learner", "checker", "correct", "is_whole", "predicted_shapes", "progress",
+           "record", "reference_answer", "register", "reveal", "rounded", "set_reference_mode",
+           "shape_entry", "solution", "solution_button", "wrong"]
 
 _SOLUTIONS: dict = {}
 #: module name → {exercise key → title}, in the order the exercises are defined.
@@ -214,12 +214,14 @@ def predicted_shapes(value, name: str, count: int, example: str):
     return None, list(value)
 
 
+def is_whole(value) -> bool:
+    """A whole number as a learner may write it (an int or a NumPy integer), never a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def shape_entry(answer, number: int):
     """(feedback, shape): feedback when entry ``number`` is missing or not four whole numbers,
     else None and the shape as a tuple of ints."""
-    def is_whole(value) -> bool:
-        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
     if answer is None:
         return wrong(f"layer {number} has no answer yet", "replace its None with a tuple (N, C, H, W)."), None
     if not isinstance(answer, (list, tuple)) or len(answer) != 4 or not all(map(is_whole, answer)):

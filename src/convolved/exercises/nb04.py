@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -13,6 +11,7 @@ from . import (
     call_learner,
     checker,
     correct,
+    is_whole,
     not_attempted,
     predicted_shapes,
     rounded,
@@ -62,10 +61,6 @@ def solution_output_shapes():
     # layer 3: rows and columns 2·(5 − 1) + 3 − 2·1 + 1 = 10
     # layer 4: rows 1·(10 − 1) + 1 − 2·0 = 10; columns 3·(10 − 1) + 5 − 2·1 = 30
     return [(1, 4, 9, 9), (2, 32, 32, 32), (1, 1, 10, 10), (1, 6, 10, 30)]
-
-
-def _is_whole(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 @checker("fill my_shapes with one (N, C, H, W) tuple per layer",
@@ -181,7 +176,7 @@ def check_upsampler(my_upsampler):
         for key in _UPSAMPLE_KEYS:
             value = settings[key]
             values = value if isinstance(value, tuple) and len(value) == 2 else (value,)
-            if not all(_is_whole(v) for v in values):
+            if not all(is_whole(v) for v in values):
                 return wrong(f"{key} is {value!r}", "use whole numbers (or (rows, columns) pairs).")
             smallest = 1 if key in ("kernel_size", "stride") else 0
             if min(values) < smallest:
