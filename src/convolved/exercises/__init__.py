@@ -22,9 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["Feedback", "call_learner", "checker", "correct", "is_whole", "predicted_shapes", "progress",
-           "record", "reference_answer", "register", "reveal", "rounded", "set_reference_mode",
-           "shape_entry", "solution", "solution_button", "wrong"]
+__all__ = ["Feedback", "checker", "correct", "is_whole", "progress", "record", "reference_answer",
+           "register", "reveal", "rounded", "set_reference_mode", "solution", "solution_button", "wrong"]
 
 _SOLUTIONS: dict = {}
 #: module name → {exercise key → title}, in the order the exercises are defined.
@@ -169,65 +168,9 @@ def rounded(values, decimals: int = 2) -> list:
     return (np.round(np.asarray(values, dtype=float), decimals) + 0.0).tolist()
 
 
-def call_learner(function, args: tuple, number: int, *, call: str, signature: str, todo: str,
-                 crash_hint: str, shape: str):
-    """Run a learner's function on test case ``number``; return (feedback, output array).
-
-    The part every "your loops against torch on many cases" checker shares: a wrong signature,
-    a crash inside the loops (IndexError or ValueError: a window or canvas of the wrong size),
-    ``None`` (not attempted on the first case, a missing ``return`` later) and a result that is no
-    array all become feedback; otherwise feedback is None and the output a float array.
-    """
-    name = signature.split("(")[0]
-    try:
-        result = function(*args)
-    except TypeError as error:
-        return wrong(f"{call} raised TypeError: {error}", f"define the function as {signature}."), None
-    except (IndexError, ValueError) as error:
-        return wrong(f"{call} raised {type(error).__name__}: {error}", crash_hint), None
-    if result is None:
-        if number == 0:
-            return not_attempted(todo), None
-        return wrong(f"{name} returned None", "end the function with `return output`."), None
-    try:
-        return None, np.asarray(result, dtype=float)
-    except (TypeError, ValueError):
-        return wrong(f"{call} returned {type(result).__name__} {result!r:.60}",
-                     f"return a NumPy array (or nested lists) of numbers: {shape}."), None
-
-
-def predicted_shapes(value, name: str, count: int, example: str):
-    """Check the form of a "predict the shapes" answer: a list of ``count`` (N, C, H, W) tuples.
-
-    Returns (feedback, answers): feedback for a malformed list (or "not attempted" while every
-    entry is still None), else None and the entries, each to be checked in order with
-    :func:`shape_entry`.
-    """
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        return wrong(f"{name} is {value!r}", f"make it a list with one (N, C, H, W) tuple per layer, "
-                     f"e.g. [{example}, ...], {count} in all."), None
-    if len(value) != count:
-        return wrong(f"{name} has {len(value)} entries",
-                     f"give one shape for each of the {count} layers, in order."), None
-    if all(answer is None for answer in value):
-        return not_attempted(f"fill {name} with one (N, C, H, W) tuple per layer"), None
-    return None, list(value)
-
-
 def is_whole(value) -> bool:
     """A whole number as a learner may write it (an int or a NumPy integer), never a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def shape_entry(answer, number: int):
-    """(feedback, shape): feedback when entry ``number`` is missing or not four whole numbers,
-    else None and the shape as a tuple of ints."""
-    if answer is None:
-        return wrong(f"layer {number} has no answer yet", "replace its None with a tuple (N, C, H, W)."), None
-    if not isinstance(answer, (list, tuple)) or len(answer) != 4 or not all(map(is_whole, answer)):
-        return wrong(f"for layer {number} you gave {answer!r}",
-                     "write each shape as a tuple of four whole numbers: (N, C, H, W)."), None
-    return None, tuple(int(v) for v in answer)
 
 
 def solution(name: str):

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import call_learner, checker, correct, rounded, solution, wrong
+from . import checker, correct, solution, wrong
+from .kinds import first_disagreement
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: a whole convolution layer (several kernels over several channels, plus biases)
@@ -69,37 +70,30 @@ def _conv_layer_hint(image, weights, biases, got, expected) -> str:
 def check_conv_layer(my_conv_layer):
     """Compare ``my_conv_layer(image, weights, biases)`` with ``torch.nn.functional.conv2d``."""
 
+    def torch_output(image, weights, biases):
+        return F.conv2d(torch.tensor(image)[None], torch.tensor(weights), torch.tensor(biases))[0].numpy()
+
+    def shape_hint(case, got, expected):
+        if got.shape == expected.shape[1:] and len(case[2]) == 1:
+            return "keep the axis of output channels: return shape (C_out, H_out, W_out), here (1, ...)."
+        if got.ndim == 3 and got.shape[0] == expected.shape[0]:
+            return ("one map per kernel is right; the kernel must fit inside the image, so "
+                    "count how many positions it has down and across.")
+        return ("one feature map per kernel (C_out of them), each as large as the number "
+                "of positions where a kH × kW kernel fits inside the image.")
+
     cases = _conv_layer_cases()
-    for number, (image, weights, biases) in enumerate(cases):
-        call = f"my_conv_layer({_describe(image, weights)}, biases of shape {biases.shape})"
-        problem, got = call_learner(
-            my_conv_layer, (image.copy(), weights.copy(), biases.copy()), number, call=call,
-            signature="my_conv_layer(image, weights, biases)",
-            todo="fill in my_conv_layer so that it returns the feature maps",
-            crash_hint="a window image[:, r:r + kH, c:c + kW] has the shape (C_in, kH, kW) of one "
-                       "kernel weights[o]; the last window must still fit inside the image.",
-            shape="shape (C_out, H_out, W_out)")
-        if problem is not None:
-            return problem
-        expected = F.conv2d(torch.tensor(image)[None], torch.tensor(weights),
-                            torch.tensor(biases))[0].numpy()
-        if got.shape != expected.shape:
-            if got.shape == expected.shape[1:] and len(biases) == 1:
-                hint = ("keep the axis of output channels: return shape (C_out, H_out, W_out), "
-                        "here (1, ...).")
-            elif got.ndim == 3 and got.shape[0] == expected.shape[0]:
-                hint = ("one map per kernel is right; the kernel must fit inside the image, so "
-                        "count how many positions it has down and across.")
-            else:
-                hint = ("one feature map per kernel (C_out of them), each as large as the number "
-                        "of positions where a kH × kW kernel fits inside the image.")
-            return wrong(f"for {_describe(image, weights)} torch gives shape {expected.shape}, "
-                         f"yours has shape {got.shape}", hint)
-        if not np.allclose(got, expected, atol=1e-6):
-            shown = (f"torch gives {rounded(expected)}, yours gives {rounded(got)}"
-                     if expected.size <= 9 else "your values differ from torch's")
-            return wrong(f"for {_describe(image, weights)} {shown}",
-                         _conv_layer_hint(image, weights, biases, got, expected))
+    problem = first_disagreement(
+        my_conv_layer, cases, signature="my_conv_layer(image, weights, biases)",
+        todo="fill in my_conv_layer so that it returns the feature maps",
+        crash_hint="a window image[:, r:r + kH, c:c + kW] has the shape (C_in, kH, kW) of one "
+                   "kernel weights[o]; the last window must still fit inside the image.",
+        shape="shape (C_out, H_out, W_out)",
+        describe=lambda image, weights, biases: _describe(image, weights),
+        torch_output=torch_output, shape_hint=shape_hint,
+        value_hint=lambda case, got, expected: _conv_layer_hint(*case, got, expected))
+    if problem is not None:
+        return problem
     return correct(f"my_conv_layer matches torch.nn.functional.conv2d on {len(cases)} layers "
                    "(1–3 channels in and out, square and rectangular kernels).")
 

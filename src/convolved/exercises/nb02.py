@@ -7,17 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import (
-    call_learner,
-    checker,
-    correct,
-    not_attempted,
-    predicted_shapes,
-    rounded,
-    shape_entry,
-    solution,
-    wrong,
-)
+from . import checker, correct, not_attempted, rounded, solution, wrong
+from .kinds import check_shapes, first_disagreement
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: a 1-D convolution with a stride, written with loops
@@ -54,40 +45,40 @@ def _conv1d_cases(count=40, seed=1):
 def check_conv1d(my_conv1d):
     """Compare ``my_conv1d(signal, kernel, stride)`` with ``torch.nn.functional.conv1d``."""
 
+    def describe(signal, kernel, stride):
+        if len(signal) <= 8:
+            return f"signal={rounded(signal)}, kernel={rounded(kernel)}, stride={stride}"
+        return f"a signal of length {len(signal)}, kernel of length {len(kernel)}, stride={stride}"
+
+    def torch_output(signal, kernel, stride):
+        return F.conv1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
+                        stride=stride)[0, 0].numpy()
+
+    def flipped(case, got):
+        signal, kernel, stride = case
+        true_convolution = np.convolve(signal, kernel, "valid")[::stride]
+        if true_convolution.shape == got.shape and np.allclose(got, true_convolution, atol=1e-6):
+            return wrong(f"for {describe(*case)} you computed the true convolution (kernel flipped)",
+                         "deep-learning convolution does not flip the kernel: "
+                         "output[i] = sum over j of kernel[j] * signal[i*stride + j].")
+        return None
+
     cases = _conv1d_cases()
-    for number, (signal, kernel, stride) in enumerate(cases):
-        call = (f"my_conv1d(a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
-                f"stride={stride})")
-        problem, got = call_learner(
-            my_conv1d, (signal.copy(), kernel.copy(), stride), number, call=call,
-            signature="my_conv1d(signal, kernel, stride=1)",
-            todo="fill in my_conv1d so that it returns the output",
-            crash_hint="window i starts at i*stride and needs len(kernel) values, so the last window "
-                       "must still end inside the signal: count how many of the starts 0, stride, "
-                       "2*stride, … leave room for a whole kernel.",
-            shape="one per window")
-        if problem is not None:
-            return problem
-        got = got.ravel()
-        expected = F.conv1d(torch.tensor(signal)[None, None], torch.tensor(kernel)[None, None],
-                            stride=stride)[0, 0].numpy()
-        case = (f"signal={rounded(signal)}, kernel={rounded(kernel)}, stride={stride}"
-                if len(signal) <= 8 else f"a signal of length {len(signal)}, kernel of length "
-                f"{len(kernel)}, stride={stride}")
-        if got.shape != expected.shape:
-            return wrong(f"for {case} torch gives {len(expected)} values, yours gives {len(got)}",
-                         "a valid convolution uses only the windows that fit inside the signal: "
-                         "the first starts at 0, the next at stride, …; count how many fit (the "
-                         "output-size formula of section 6, with p = 0 and d = 1).")
-        if not np.allclose(got, expected, atol=1e-6):
-            flipped = np.convolve(signal, kernel, "valid")[::stride]
-            if flipped.shape == got.shape and np.allclose(got, flipped, atol=1e-6):
-                return wrong(f"for {case} you computed the true convolution (kernel flipped)",
-                             "deep-learning convolution does not flip the kernel: "
-                             "output[i] = sum over j of kernel[j] * signal[i*stride + j].")
-            return wrong(f"for {case} torch gives {rounded(expected)}, yours gives {rounded(got)}",
-                         "output[i] = sum over j of kernel[j] * signal[i*stride + j]; check where "
-                         "each window starts when stride > 1.")
+    problem = first_disagreement(
+        my_conv1d, cases, signature="my_conv1d(signal, kernel, stride=1)",
+        todo="fill in my_conv1d so that it returns the output",
+        crash_hint="window i starts at i*stride and needs len(kernel) values, so the last window "
+                   "must still end inside the signal: count how many of the starts 0, stride, "
+                   "2*stride, … leave room for a whole kernel.",
+        shape="one per window", describe=describe, torch_output=torch_output,
+        shape_hint=lambda *_: ("a valid convolution uses only the windows that fit inside the signal: "
+                               "the first starts at 0, the next at stride, …; count how many fit (the "
+                               "output-size formula of section 6, with p = 0 and d = 1)."),
+        value_hint=lambda *_: ("output[i] = sum over j of kernel[j] * signal[i*stride + j]; check where "
+                               "each window starts when stride > 1."),
+        mistake=flipped)
+    if problem is not None:
+        return problem
     return correct(f"my_conv1d matches torch.nn.functional.conv1d on {len(cases)} cases "
                    "(random lengths, strides 1–3).")
 
@@ -130,23 +121,15 @@ def solution_output_shapes():
          solution='output_shapes', title="Exercise 2 · Predict the output shapes")
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
-    problem, answers = predicted_shapes(my_shapes, "my_shapes", len(SHAPE_QUESTIONS), "(1, 8, 30, 30)")
-    if problem is not None:
-        return problem
-    for number, (answer, (what, shape, kwargs)) in enumerate(zip(answers, SHAPE_QUESTIONS,
-                                                                 strict=True), start=1):
-        problem, answer = shape_entry(answer, number)
-        if problem is not None:
-            return problem
-        expected = _true_shape(shape, kwargs)
-        if answer != expected:
-            hint = ("N stays the batch size and C becomes out_channels; each side follows "
-                    "N_out = ⌊(M + 2p − k) / s⌋ + 1, and 'same' keeps the size.")
-            if answer[:2] == expected[:2]:
-                hint = "the batch and channels are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
-            return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
-                         "produces", hint)
-    return correct(f"all {len(answers)} shapes match what torch produces.")
+
+    def hint(question, answer, expected):
+        if answer[:2] == expected[:2]:
+            return "the batch and channels are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
+        return ("N stays the batch size and C becomes out_channels; each side follows "
+                "N_out = ⌊(M + 2p − k) / s⌋ + 1, and 'same' keeps the size.")
+
+    return check_shapes(my_shapes, "my_shapes", SHAPE_QUESTIONS, example="(1, 8, 30, 30)",
+                        true_shape=lambda question: _true_shape(*question[1:]), hint=hint)
 
 
 # ----------------------------------------------------------------------------------------------

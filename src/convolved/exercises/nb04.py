@@ -7,18 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import (
-    call_learner,
-    checker,
-    correct,
-    is_whole,
-    not_attempted,
-    predicted_shapes,
-    rounded,
-    shape_entry,
-    solution,
-    wrong,
-)
+from . import checker, correct, is_whole, not_attempted, rounded, solution, wrong
+from .kinds import check_shapes, first_disagreement
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: predict the output shapes of transpose convolutions
@@ -67,29 +57,21 @@ def solution_output_shapes():
          solution='transpose_shapes', title='Exercise 1 · Predict the output shapes')
 def check_output_shapes(my_shapes):
     """Each predicted shape must equal the shape the layer produces in torch."""
-    problem, answers = predicted_shapes(my_shapes, "my_shapes", len(SHAPE_QUESTIONS), "(1, 4, 9, 9)")
-    if problem is not None:
-        return problem
-    for number, (answer, (what, shape, kwargs)) in enumerate(
-            zip(answers, SHAPE_QUESTIONS, strict=True), start=1):
-        problem, answer = shape_entry(answer, number)
-        if problem is not None:
-            return problem
-        expected = _true_shape(shape, kwargs)
-        if answer == expected:
-            continue
-        hint = ("N stays the batch size and C becomes out_channels (the second argument of "
-                "ConvTranspose2d); each side follows N_out = s(M − 1) + k − 2p + output_padding.")
+
+    def hint(question, answer, expected):
+        _, shape, kwargs = question
         if answer[:2] == expected[:2]:
-            spatial = _guess_spatial(answer[2:], shape[2:], kwargs)
-            hint = spatial or ("the batch and channels are right; recompute H and W with "
-                               "s(M − 1) + k − 2p + output_padding, one dimension at a time.")
-        elif answer[1] == kwargs["in_channels"] and answer[1] != kwargs["out_channels"]:
-            hint = ("C is the number of output channels: ConvTranspose2d(in_channels, out_channels, "
+            return _guess_spatial(answer[2:], shape[2:], kwargs) or (
+                "the batch and channels are right; recompute H and W with "
+                "s(M − 1) + k − 2p + output_padding, one dimension at a time.")
+        if answer[1] == kwargs["in_channels"] and answer[1] != kwargs["out_channels"]:
+            return ("C is the number of output channels: ConvTranspose2d(in_channels, out_channels, "
                     "...) makes out_channels maps, like Conv2d.")
-        return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
-                     "produces", hint)
-    return correct(f"all {len(answers)} shapes match what torch produces.")
+        return ("N stays the batch size and C becomes out_channels (the second argument of "
+                "ConvTranspose2d); each side follows N_out = s(M − 1) + k − 2p + output_padding.")
+
+    return check_shapes(my_shapes, "my_shapes", SHAPE_QUESTIONS, example="(1, 4, 9, 9)",
+                        true_shape=lambda question: _true_shape(*question[1:]), hint=hint)
 
 
 def _guess_spatial(answer, sizes, kwargs) -> str | None:
@@ -281,41 +263,43 @@ def _transpose1d_torch(signal, kernel, stride, padding):
          solution='conv_transpose1d', title='Exercise 3 · The scatter loop in 1-D')
 def check_conv_transpose1d(my_conv_transpose1d):
     """Compare ``my_conv_transpose1d(signal, kernel, stride, padding)`` with ``F.conv_transpose1d``."""
-    cases = _transpose1d_cases()
-    for number, (signal, kernel, stride, padding) in enumerate(cases):
-        small = len(signal) <= 4
-        case = (f"signal={rounded(signal)}, kernel={rounded(kernel)}, stride={stride}, padding={padding}"
-                if small else f"a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
+
+    def describe(signal, kernel, stride, padding):
+        if len(signal) <= 4:
+            return f"signal={rounded(signal)}, kernel={rounded(kernel)}, stride={stride}, padding={padding}"
+        return (f"a signal of length {len(signal)}, a kernel of length {len(kernel)}, "
                 f"stride={stride}, padding={padding}")
-        problem, got = call_learner(
-            my_conv_transpose1d, (signal.copy(), kernel.copy(), stride, padding), number,
-            call=f"my_conv_transpose1d({case})",
-            signature="my_conv_transpose1d(signal, kernel, stride=1, padding=0)",
-            todo="fill in my_conv_transpose1d so that it returns the output",
-            crash_hint="make the canvas long enough for the last copy: it starts at "
-                       "stride·(len(signal) − 1) and is len(kernel) long.",
-            shape="one per output position")
-        if problem is not None:
-            return problem
-        got = got.ravel()
-        expected = _transpose1d_torch(signal, kernel, stride, padding)
-        if got.shape != expected.shape:
-            hint = ("the output has stride·(len(signal) − 1) + len(kernel) − 2·padding values: "
-                    "build the full canvas, then crop `padding` values from each end.")
-            full = stride * (len(signal) - 1) + len(kernel)
-            if padding and len(got) == full:
-                hint = "you kept the padding: crop `padding` values from each end of the canvas."
-            elif len(got) == (len(signal) - len(kernel)) // stride + 1:
-                hint = ("that is the length of a forward convolution; a transpose convolution "
-                        "scatters, and its output is longer than its input.")
-            return wrong(f"for {case} torch gives {len(expected)} values, yours gives {len(got)}", hint)
-        if not np.allclose(got, expected, atol=1e-6):
-            flipped = _transpose1d_torch(signal, kernel[::-1].copy(), stride, padding)
-            if np.allclose(got, flipped, atol=1e-6) and not np.allclose(kernel, kernel[::-1]):
-                return wrong(f"for {case} you placed the kernel flipped",
-                             "copy the kernel as it is: canvas[i·stride + j] += signal[i]·kernel[j].")
-            return wrong(f"for {case} torch gives {rounded(expected)}, yours gives {rounded(got)}",
-                         "canvas[i·stride + j] += signal[i]·kernel[j] for every i and j (add, do not "
-                         "overwrite: copies overlap), then crop `padding` from each end.")
+
+    def shape_hint(case, got, expected):
+        signal, kernel, stride, padding = case
+        if padding and len(got) == stride * (len(signal) - 1) + len(kernel):
+            return "you kept the padding: crop `padding` values from each end of the canvas."
+        if len(got) == (len(signal) - len(kernel)) // stride + 1:
+            return ("that is the length of a forward convolution; a transpose convolution "
+                    "scatters, and its output is longer than its input.")
+        return ("the output has stride·(len(signal) − 1) + len(kernel) − 2·padding values: "
+                "build the full canvas, then crop `padding` values from each end.")
+
+    def flipped(case, got):
+        signal, kernel, stride, padding = case
+        if np.allclose(kernel, kernel[::-1]):
+            return None
+        if np.allclose(got, _transpose1d_torch(signal, kernel[::-1].copy(), stride, padding), atol=1e-6):
+            return wrong(f"for {describe(*case)} you placed the kernel flipped",
+                         "copy the kernel as it is: canvas[i·stride + j] += signal[i]·kernel[j].")
+        return None
+
+    cases = _transpose1d_cases()
+    problem = first_disagreement(
+        my_conv_transpose1d, cases, signature="my_conv_transpose1d(signal, kernel, stride=1, padding=0)",
+        todo="fill in my_conv_transpose1d so that it returns the output",
+        crash_hint="make the canvas long enough for the last copy: it starts at "
+                   "stride·(len(signal) − 1) and is len(kernel) long.",
+        shape="one per output position", describe=describe, torch_output=_transpose1d_torch,
+        shape_hint=shape_hint, mistake=flipped,
+        value_hint=lambda *_: ("canvas[i·stride + j] += signal[i]·kernel[j] for every i and j (add, do not "
+                               "overwrite: copies overlap), then crop `padding` from each end."))
+    if problem is not None:
+        return problem
     return correct(f"my_conv_transpose1d matches torch.nn.functional.conv_transpose1d on {len(cases)} "
                    "cases (random lengths, strides 1–3, paddings).")

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import call_learner, checker, correct, predicted_shapes, rounded, shape_entry, solution, wrong
+from . import checker, correct, rounded, solution, wrong
+from .kinds import check_shapes, first_disagreement
 
 __all__ = [
     "POOL_QUESTIONS",
@@ -70,29 +71,20 @@ def solution_pooled_shapes():
          solution='pooled_shapes', title='Exercise 1 · Predict the pooled shapes')
 def check_pooled_shapes(my_pooled_shapes):
     """Each predicted shape must equal the shape the pooling layer produces in torch."""
-    problem, answers = predicted_shapes(my_pooled_shapes, "my_pooled_shapes", len(POOL_QUESTIONS),
-                                        "(1, 8, 16, 16)")
-    if problem is not None:
-        return problem
-    for number, (answer, (what, shape, mode, kwargs)) in enumerate(
-            zip(answers, POOL_QUESTIONS, strict=True), start=1):
-        problem, answer = shape_entry(answer, number)
-        if problem is not None:
-            return problem
-        expected = _true_shape(shape, mode, kwargs)
-        if answer != expected:
-            hint = ("pooling keeps N and C (each channel is pooled on its own); H and W follow "
-                    "N_out = ⌊(M + 2p − k) / s⌋ + 1, with s = k when no stride is given.")
-            if answer[:2] == expected[:2]:
-                hint = "N and C are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
-                if kwargs.get("ceil_mode"):
-                    hint = ("ceil_mode=True rounds the division up instead of down: a last, partial "
-                            "window still counts (unless it would start in the padding).")
-            elif answer[1] != expected[1]:
-                hint = "pooling never changes the number of channels: each channel is pooled on its own."
-            return wrong(f"layer {number} ({what}) on input {shape}: {answer} is not the shape it "
-                         "produces", hint)
-    return correct(f"all {len(answers)} shapes match what torch produces.")
+
+    def hint(question, answer, expected):
+        if answer[:2] == expected[:2]:
+            if question[3].get("ceil_mode"):
+                return ("ceil_mode=True rounds the division up instead of down: a last, partial "
+                        "window still counts (unless it would start in the padding).")
+            return "N and C are right; recompute H and W with ⌊(M + 2p − k) / s⌋ + 1."
+        if answer[1] != expected[1]:
+            return "pooling never changes the number of channels: each channel is pooled on its own."
+        return ("pooling keeps N and C (each channel is pooled on its own); H and W follow "
+                "N_out = ⌊(M + 2p − k) / s⌋ + 1, with s = k when no stride is given.")
+
+    return check_shapes(my_pooled_shapes, "my_pooled_shapes", POOL_QUESTIONS, example="(1, 8, 16, 16)",
+                        true_shape=lambda question: _true_shape(*question[1:]), hint=hint)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -211,37 +203,36 @@ def max_pool_case_count() -> int:
 def check_max_pool_loops(my_max_pool2d):
     """Compare ``my_max_pool2d(image, kernel_size, stride)`` with ``F.max_pool2d``."""
 
+    def describe(image, k, s):
+        shown = rounded(image) if image.size <= 16 else f"a {image.shape[0]}×{image.shape[1]} image"
+        return f"image={shown}, kernel_size={k}, stride={s}"
+
+    def torch_output(image, k, s, pool=F.max_pool2d):
+        return pool(torch.tensor(image)[None, None], k, s)[0, 0].numpy()
+
+    def shape_hint(case, got, expected):
+        if got.shape == expected.shape[::-1]:
+            return "rows and columns are swapped: the output has one row per window row."
+        return ("a window of kernel_size pixels must fit inside the image: "
+                "(size − kernel_size) // stride + 1 windows per axis.")
+
+    def mean_instead(case, got):
+        if np.allclose(got, torch_output(*case, pool=F.avg_pool2d), atol=1e-9):
+            return wrong(f"for {describe(*case)} you computed the mean of each window",
+                         "max pooling keeps the largest value of each window: use .max().")
+        return None
+
     cases = _max_pool_cases()
-    for number, (image, k, s) in enumerate(cases):
-        call = f"my_max_pool2d(a {image.shape[0]}×{image.shape[1]} image, kernel_size={k}, stride={s})"
-        problem, got = call_learner(
-            my_max_pool2d, (image.copy(), k, s), number, call=call,
-            signature="my_max_pool2d(image, kernel_size, stride)",
-            todo="fill in my_max_pool2d so that it returns the output",
-            crash_hint="count the windows that fit: (size − kernel_size) // stride + 1 per axis; "
-                       "window (i, j) starts at row i·stride, column j·stride.",
-            shape="one row per window row, one column per window column")
-        if problem is not None:
-            return problem
-        tensor = torch.tensor(image)[None, None]
-        expected = F.max_pool2d(tensor, k, s)[0, 0].numpy()
-        case = (f"image={rounded(image)}, kernel_size={k}, stride={s}" if image.size <= 16 else
-                f"a {image.shape[0]}×{image.shape[1]} image, kernel_size={k}, stride={s}")
-        if got.shape != expected.shape:
-            hint = ("a window of kernel_size pixels must fit inside the image: "
-                    "(size − kernel_size) // stride + 1 windows per axis.")
-            if got.shape == expected.shape[::-1]:
-                hint = "rows and columns are swapped: the output has one row per window row."
-            return wrong(f"for {case} torch gives shape {expected.shape}, yours {got.shape}", hint)
-        if not np.allclose(got, expected, atol=1e-9):
-            mean = F.avg_pool2d(tensor, k, s)[0, 0].numpy()
-            if np.allclose(got, mean, atol=1e-9):
-                return wrong(f"for {case} you computed the mean of each window",
-                             "max pooling keeps the largest value of each window: use .max().")
-            hint = ("output[i, j] is the maximum of image[i·stride : i·stride + kernel_size, "
-                    "j·stride : j·stride + kernel_size].")
-            shown = f"torch gives {rounded(expected)}, yours gives {rounded(got)}" if got.size <= 9 else \
-                "some values differ from torch's"
-            return wrong(f"for {case} {shown}", hint)
+    problem = first_disagreement(
+        my_max_pool2d, cases, signature="my_max_pool2d(image, kernel_size, stride)",
+        todo="fill in my_max_pool2d so that it returns the output",
+        crash_hint="count the windows that fit: (size − kernel_size) // stride + 1 per axis; "
+                   "window (i, j) starts at row i·stride, column j·stride.",
+        shape="one row per window row, one column per window column", describe=describe,
+        torch_output=torch_output, shape_hint=shape_hint, mistake=mean_instead, atol=1e-9,
+        value_hint=lambda *_: ("output[i, j] is the maximum of image[i·stride : i·stride + kernel_size, "
+                               "j·stride : j·stride + kernel_size]."))
+    if problem is not None:
+        return problem
     return correct(f"my_max_pool2d matches torch.nn.functional.max_pool2d on {len(cases)} cases "
                    "(rectangular images, windows 1–4, strides 1–3).")
