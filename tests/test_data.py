@@ -46,6 +46,8 @@ def test_loaded_images_are_copies():
         ({"name": "camera", "size": 2.5}, TypeError, "size must be an int"),
         ({"name": "camera", "size": (10, 10, 3)}, ValueError, "size must be an int or a tuple of 2"),
         ({"name": "camera", "gray": "yes"}, TypeError, "gray must be True or False"),
+        ({"name": "camera", "size": 8, "fit": "crop"}, ValueError, "fit must be one of 'square', 'shorter'"),
+        ({"name": "camera", "dtype": "float64"}, ValueError, "dtype must be one of 'float32', 'uint8'"),
     ],
 )
 def test_load_image_bad_input(kwargs, error, match):

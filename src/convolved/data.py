@@ -12,9 +12,9 @@ from importlib import resources
 import numpy as np
 import torch
 
-from ._validate import as_int, as_tuple
+from ._validate import as_int, as_tuple, one_of
 
-__all__ = ["IMAGES", "digits", "load_image", "synthetic_signal", "synthetic_volume", "to_batch"]
+__all__ = ["FITS", "IMAGES", "digits", "load_image", "synthetic_signal", "synthetic_volume", "to_batch"]
 
 #: Sample photos bundled with scikit-image (no network needed): name → what it shows.
 IMAGES = {
@@ -43,15 +43,31 @@ def _original(name: str) -> np.ndarray:
     return image
 
 
-def load_image(name: str = "camera", size=None, gray: bool = False) -> np.ndarray:
-    """A sample photo as float32 in [0, 1]: (H, W) if grayscale, (H, W, 3) if colour.
+#: How :func:`load_image` turns an int ``size`` into a shape (a tuple ``size`` is the shape).
+FITS = {
+    "square": "centre-crop to a square, then resize to size×size",
+    "shorter": "resize so that the shorter side has size pixels, keeping the aspect ratio "
+               "(like torchvision's v2.Resize(size))",
+}
 
-    ``size``: None keeps the original; an int gives a size×size square (centre crop, then
-    resize); an (H, W) tuple resizes to exactly that. ``gray=True`` converts colour photos to
-    luminance. Names: see :data:`IMAGES`.
+
+def load_image(name: str = "camera", size: int | tuple[int, int] | None = None, gray: bool = False, *,
+               fit: str = "square", dtype: str = "float32") -> np.ndarray:
+    """A sample photo: (H, W) if grayscale, (H, W, 3) if colour.
+
+    ``size``: None keeps the original; an (H, W) tuple resizes to exactly that; an int resizes as
+    ``fit`` says (:data:`FITS`: "square" or "shorter"). ``gray=True`` converts colour photos to
+    luminance. ``dtype`` "float32" gives values in [0, 1], "uint8" gives 0…255, the way an image
+    file holds them. Resizing is anti-aliased. Names: see :data:`IMAGES`.
+
+    >>> load_image("coffee", 32).shape
+    (32, 32, 3)
+    >>> load_image("chelsea", 100, fit="shorter", dtype="uint8").shape  # a 300×451 photo
+    (100, 150, 3)
     """
-    if not isinstance(name, str) or name not in IMAGES:
-        raise ValueError(f"name must be one of {', '.join(map(repr, IMAGES))}; got {name!r}")
+    one_of(name, "name", IMAGES)
+    one_of(fit, "fit", FITS)
+    one_of(dtype, "dtype", ("float32", "uint8"))
     if not isinstance(gray, bool):
         raise TypeError(f"gray must be True or False, got {gray!r}")
     image = _original(name)
@@ -62,17 +78,21 @@ def load_image(name: str = "camera", size=None, gray: bool = False) -> np.ndarra
     if size is not None:
         from skimage.transform import resize
 
+        height, width = image.shape[:2]
         if isinstance(size, (tuple, list)):
             target = as_tuple(size, "size", 2, minimum=1)
-        else:
+        elif fit == "square":
             side = as_int(size, "size", minimum=1)
-            height, width = image.shape[:2]
             crop = min(height, width)
             top, left = (height - crop) // 2, (width - crop) // 2
             image = image[top:top + crop, left:left + crop]
             target = (side, side)
+        else:
+            scale = as_int(size, "size", minimum=1) / min(height, width)
+            target = (max(1, round(height * scale)), max(1, round(width * scale)))
         image = resize(image, target + image.shape[2:], anti_aliasing=True, preserve_range=True)
-    return np.clip(image, 0.0, 1.0).astype(np.float32)
+    image = np.clip(image, 0.0, 1.0).astype(np.float32)
+    return np.rint(image * 255.0).astype(np.uint8) if dtype == "uint8" else image
 
 
 def to_batch(image):

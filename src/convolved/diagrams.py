@@ -240,16 +240,3 @@ def outline(ax, x: float, top: float, rows: int, cols: int, *, cell: float, colo
     add_patch(ax, Rectangle((x, top - rows * cell), cols * cell, rows * cell, fill=False,
                            edgecolor=color, linewidth=lw, linestyle=linestyle, zorder=zorder,
                            joinstyle="miter"))
-
-
-# ----------------------------------------------------------------------------------------------
-# Example images
-
-
-def camera(size: int = 100) -> np.ndarray:
-    """skimage's cameraman (shipped with scikit-image), block-averaged to ``size`` pixels, in [0, 1]."""
-    from skimage import data
-
-    image = data.camera().astype(float) / 255
-    f = image.shape[0] // size
-    return image[:size * f, :size * f].reshape(size, f, size, f).mean(axis=(1, 3))

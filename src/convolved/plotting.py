@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 __all__ = [
     "draw_image",
     "draw_kernel",
+    "image_array",
     "feature_maps",
     "image_grid",
     "kernel_grid",
@@ -28,16 +29,25 @@ __all__ = [
 DIVERGING = "RdBu_r"  # feature maps and kernels: red positive, blue negative, white zero
 
 
-def _as_numpy(image) -> np.ndarray:
-    """Tensor or array, (H, W), (H, W, C), (C, H, W) or (1, C, H, W) → something imshow takes."""
-    if hasattr(image, "detach"):
-        image = image.detach().cpu().numpy()
-    array = np.asarray(image, dtype=np.float32)
+def image_array(image) -> np.ndarray:
+    """A tensor or array as the (H, W) or (H, W, C) array ``imshow`` takes; the dtype is kept.
+
+    Accepts (H, W), (H, W, C), (C, H, W) and a batch of one (1, C, H, W). A torch tensor is
+    always (C, H, W), as torch stores images; an array is taken as (C, H, W) only when its
+    first axis has 1 or 3 entries and its last does not. A single channel is squeezed out.
+
+    >>> image_array(np.zeros((1, 3, 4, 5))).shape
+    (4, 5, 3)
+    >>> image_array(np.zeros((8, 8, 1))).shape
+    (8, 8)
+    """
+    is_tensor = hasattr(image, "detach")
+    array = image.detach().cpu().numpy() if is_tensor else np.asarray(image)
     if array.ndim == 4:
         if array.shape[0] != 1:
             raise ValueError(f"image must be a single image, got a batch of shape {array.shape}")
         array = array[0]
-    if array.ndim == 3 and array.shape[0] in (1, 3) and array.shape[-1] not in (3, 4):
+    if array.ndim == 3 and array.shape[0] in (1, 3) and (is_tensor or array.shape[-1] not in (3, 4)):
         array = array.transpose(1, 2, 0)  # CHW → HWC
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
@@ -49,7 +59,7 @@ def _as_numpy(image) -> np.ndarray:
 def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetric=False,
                colorbar=False):
     """Draw one image on ``ax``; ``symmetric`` centres a diverging scale on zero."""
-    array = _as_numpy(image)
+    array = image_array(image).astype(np.float32)
     if symmetric:
         limit = float(np.abs(array).max()) or 1.0
         vmin, vmax, cmap = -limit, limit, DIVERGING if cmap == "gray" else cmap
@@ -105,7 +115,8 @@ def feature_maps(maps, titles=None, ncols=None, size=2.6, suptitle=None):
 
 def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
     """A small kernel as coloured cells with its numbers written in."""
-    k = _as_numpy(kernel) if np.ndim(kernel) > 1 else np.asarray(kernel, np.float32)[None]
+    k = image_array(kernel) if np.ndim(kernel) > 1 else np.asarray(kernel)[None]  # a 1-D kernel: one row
+    k = k.astype(np.float32)
     limit = limit or float(np.abs(k).max()) or 1.0
     ax.imshow(k, cmap=DIVERGING, vmin=-limit, vmax=limit)
     if annotate and k.size <= 49:

@@ -39,20 +39,19 @@ __all__ = ["AddGaussianNoise", "Cutout", "describe", "digits_split", "fit_augmen
 # Photos and descriptions
 
 
-def load_photo(name: str = "chelsea", size=None) -> np.ndarray:
+def load_photo(name: str = "chelsea", size: int | None = None) -> np.ndarray:
     """A sample photo as ``uint8`` in 0…255, the way an image file holds it: (H, W, 3) or (H, W).
 
     ``size`` None keeps the original; an int resizes so that the *shorter* side has ``size``
     pixels and the aspect ratio is kept (like ``v2.Resize(size)``). Names: ``data.IMAGES``.
+    It is ``data.load_image(name, size, fit="shorter", dtype="uint8")``.
+
+    >>> load_photo("chelsea", 100).shape
+    (100, 150, 3)
     """
-    photo = data.load_image(name)  # checks the name; float32 in [0, 1]
-    if size is not None:
-        side = as_int(size, "size", minimum=1)
-        height, width = photo.shape[:2]
-        scale = side / min(height, width)
-        target = (max(1, round(height * scale)), max(1, round(width * scale)))
-        photo = data.load_image(name, target)
-    return np.rint(photo * 255.0).astype(np.uint8)
+    if isinstance(size, (tuple, list)):  # load_image would take a shape; v2.Resize(int) would not
+        raise TypeError(f"size must be an int or None, got {size!r}")
+    return data.load_image(name, size, fit="shorter", dtype="uint8")
 
 
 def _number(value) -> str:
@@ -90,20 +89,9 @@ def to_display(image) -> np.ndarray:
     divided by 255; a float image with values outside [0, 1] (a normalised one) is stretched so
     that its minimum shows black and its maximum white.
     """
-    if isinstance(image, torch.Tensor):
-        array = image.detach().cpu().numpy()
-        if array.ndim == 4:
-            if array.shape[0] != 1:
-                raise ValueError(f"image must be a single image, got a batch of shape {array.shape}")
-            array = array[0]
-        if array.ndim == 3:
-            array = array.transpose(1, 2, 0)  # CHW → HWC
-    elif isinstance(image, np.ndarray):
-        array = image
-    else:
+    if not isinstance(image, (torch.Tensor, np.ndarray)):
         raise TypeError(f"image must be a NumPy array or a torch tensor, got {type(image).__name__}")
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
+    array = plotting.image_array(image)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] != 3):
         raise ValueError(f"image must be (H, W), (H, W, 3), (C, H, W) or (1, C, H, W) with C = 1 or 3, "
                          f"got shape {tuple(image.shape)}")

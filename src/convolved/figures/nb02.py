@@ -87,7 +87,7 @@ def feature_maps_and_kernels() -> Figure:
     kernels applied to a second photo give four different maps.
     """
     size = 64
-    photos = [diagrams.camera(size), load_image("coffee", size, gray=True).astype(float)]
+    photos = [load_image(name, size, gray=True).astype(float) for name in ("camera", "coffee")]
     names = list(FEATURE_KERNELS)
     weight = np.stack([k / d for k, d in FEATURE_KERNELS.values()])[:, None].astype(float)
     c_out, k = weight.shape[0], weight.shape[-1]
