@@ -1,8 +1,13 @@
 """Helpers shared by the test modules (imported by them, not collected): hypothesis settings and
 strategies, and the assertion that a checker answered ✗ with a hint."""
 
+import ast
+import json
+from pathlib import Path
+
 from hypothesis import settings
 from hypothesis import strategies as st
+from IPython.core.inputtransformer2 import TransformerManager
 
 from convolved.exercises import Feedback
 
@@ -29,3 +34,34 @@ def assert_wrong_with_hint(feedback: Feedback, *fragments: str) -> None:
     assert text.startswith("✗") and "\n  Hint: " in text and "Traceback" not in text
     for fragment in fragments:
         assert fragment in text, text
+
+
+def learner_checks(notebook: Path) -> list[tuple[str, str, tuple]]:
+    """Every ``ex.check_…(answer)`` call in a notebook's learner cells, with the answer as shipped.
+
+    Returns (cell's first line, checker name, arguments): each learner cell is run as the notebook
+    has it, without its check call, in a namespace holding the notebook's imports, and the call's
+    arguments are evaluated there. Tests use it to check the real scaffolds, never retyped copies.
+    """
+    python = TransformerManager().transform_cell  # IPython's magics (%matplotlib) as Python
+    cells = [python("".join(cell["source"])) for cell in json.loads(notebook.read_text())["cells"]
+             if cell["cell_type"] == "code"]
+    imports = ast.Module([node for source in cells for node in ast.parse(source).body
+                          if isinstance(node, (ast.Import, ast.ImportFrom))], type_ignores=[])
+    checks = []
+    for source in cells:
+        tree = ast.parse(source)
+        calls = [node.value for node in tree.body if isinstance(node, ast.Expr)
+                 and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+                 and ast.unparse(node.value.func.value) == "ex" and node.value.func.attr.startswith("check_")]
+        if not calls:
+            continue
+        namespace: dict = {}
+        exec(compile(imports, str(notebook), "exec"), namespace)  # noqa: S102 - our own notebooks
+        scaffold = ast.Module([node for node in tree.body
+                               if not (isinstance(node, ast.Expr) and node.value in calls)], type_ignores=[])
+        exec(compile(scaffold, str(notebook), "exec"), namespace)  # noqa: S102
+        for call in calls:
+            arguments = tuple(eval(ast.unparse(arg), namespace) for arg in call.args)  # noqa: S307
+            checks.append((source.splitlines()[0], call.func.attr, arguments))
+    return checks

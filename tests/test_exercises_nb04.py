@@ -42,10 +42,6 @@ class TestOutputShapes:
                                                 strict=True):
             assert nn.ConvTranspose2d(**kwargs)(torch.zeros(shape)).shape == expected
 
-    def test_scaffold_as_shipped_is_not_attempted(self):
-        assert nb04.check_output_shapes([None, None, None, None]).status == "not attempted"
-        assert nb04.check_output_shapes(None).status == "not attempted"
-
     @pytest.mark.parametrize(
         ("answer", "fragment"),
         [
@@ -108,11 +104,6 @@ class TestUpsampler:
     def test_the_text_before_does_not_give_the_answer(self):
         """The 2× upsampler (k 4, s 2, p 1) appears in the notebook; the exercise asks for 3×."""
         assert not nb04.check_upsampler({"kernel_size": 4, "stride": 2, "padding": 1}).passed
-
-    def test_scaffold_as_shipped_is_not_attempted(self):
-        scaffold = {"kernel_size": None, "stride": None, "padding": None, "output_padding": 0}
-        assert nb04.check_upsampler(scaffold).status == "not attempted"
-        assert nb04.check_upsampler(None).status == "not attempted"
 
     @pytest.mark.parametrize(
         ("answer", "fragment"),
@@ -179,14 +170,6 @@ class TestConvTranspose1d:
             return full[padding:len(full) - padding]
 
         assert nb04.check_conv_transpose1d(zero_spaced).passed
-
-    def test_scaffold_as_shipped_is_not_attempted(self):
-        def my_conv_transpose1d(signal, kernel, stride=1, padding=0):
-            output = None
-            return output
-
-        assert nb04.check_conv_transpose1d(my_conv_transpose1d).status == "not attempted"
-        assert nb04.check_conv_transpose1d(None).status == "not attempted"
 
     @pytest.mark.parametrize(
         ("answer", "fragment"),
