@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CoalesceStreamsPreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -28,26 +29,19 @@ LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_ext
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Strip what changes from run to run or machine to machine; keep outputs and cell tags."""
+    nb, _ = ClearMetadataPreprocessor(preserve_cell_metadata_mask={"tags"}).preprocess(nb, {})
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     for cell in nb.cells:
-        tags = cell.metadata.get("tags")
-        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
         if cell.cell_type != "code":
             continue
-        kept = []
+        # Widget views point at a random model id that no saved notebook can restore;
+        # our widgets also publish a PNG of their view, which is what stays.
         for output in cell.outputs:
-            # Widget views point at a random model id that no saved notebook can restore;
-            # our widgets also publish a PNG of their view, which is what stays.
             output.get("data", {}).pop(WIDGET_VIEW, None)
-            if output.output_type in ("display_data", "execute_result") and not output.data:
-                continue
-            previous = kept[-1] if kept else None
-            if (output.output_type == "stream" and previous is not None
-                    and previous.output_type == "stream" and previous.name == output.name):
-                previous.text += output.text  # how the kernel split a stream is timing, not content
-                continue
-            kept.append(output)
-        cell.outputs = kept
+        cell.outputs = [output for output in cell.outputs
+                        if output.output_type not in ("display_data", "execute_result") or output.data]
+    # How the kernel split a stream into outputs is timing, not content.
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb
 
 
