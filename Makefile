@@ -78,6 +78,22 @@ site: setup $(SITE_STAMP)
 	$(BIN)/python tools/build_site.py
 	$(BIN)/python -m pytest tests/test_site.py
 
+# One reveal.js deck per notebook in build/slides/ (tools/build_slides.py says which cells become
+# slides), from the committed notebooks as they are; then tests/test_slides.py: built again with the
+# network cut, every deck opened from file:// in Chromium (screenshots in build/screenshots/slides-*).
+# reveal.js and MathJax come from npm at slides/package-lock.json's versions, into build/slides-npm/.
+SLIDES_NPM := build/slides-npm
+SLIDES_STAMP := $(SLIDES_NPM)/.installed
+.PHONY: slides
+$(SLIDES_STAMP): slides/package.json slides/package-lock.json
+	mkdir -p $(SLIDES_NPM) && cp slides/package.json slides/package-lock.json $(SLIDES_NPM)/
+	cd $(SLIDES_NPM) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+slides: setup $(SLIDES_STAMP)
+	$(BIN)/python tools/build_slides.py
+	$(BIN)/python -m pytest tests/test_slides.py
+
 # Binder and Colab links for every notebook, derived from the git remote, written into the
 # README's notebook table (no links without a GitHub remote: the tool says why).
 links:
