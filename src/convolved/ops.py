@@ -18,6 +18,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from . import shapes
 from ._validate import ArrayLike, IntOrTuple, as_array, as_int, as_tuple, one_of
@@ -292,13 +293,12 @@ def conv2d_fast(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = No
                          f"dilation={dilation}")
     use_fft = algorithm == "fft" or (algorithm == "auto" and fft_possible
                                      and w.shape[2] * w.shape[3] >= _FFT_MIN_TAPS)
-    parts = []
-    for g in range(groups):
-        xg = x[:, g * in_per_group:(g + 1) * in_per_group]
-        wg = w[g * out_per_group:(g + 1) * out_per_group]
-        parts.append(_fft_conv(xg, wg) if use_fft else _im2col_conv(xg, wg, strides, dilations,
-                                                                     out_sizes))
-    out = parts[0] if groups == 1 else np.concatenate(parts, axis=1)
+    def one_group(xg, wg):
+        return _fft_conv(xg, wg) if use_fft else _im2col_conv(xg, wg, strides, dilations, out_sizes)
+
+    out = one_group(x, w) if groups == 1 else np.concatenate(
+        [one_group(x[:, g * in_per_group:(g + 1) * in_per_group],
+                   w[g * out_per_group:(g + 1) * out_per_group]) for g in range(groups)], axis=1)
     if bias is not None:
         out += bias[None, :, None, None]
     return out if batched else out[0]
@@ -308,16 +308,15 @@ _FFT_MIN_TAPS = 49  # from 7×7 on, the FFT beats gathering one copy of the inpu
 
 
 def _im2col_conv(x, w, strides, dilations, out_sizes):
-    """Gather every window into a (taps·channels, pixels) matrix, then one matrix product."""
+    """Gather every window into a (channels·taps, pixels) matrix, then one matrix product."""
     (n, c), (o, _, kh, kw), (sh, sw), (dh, dw), (ho, wo) = x.shape[:2], w.shape, strides, \
         dilations, out_sizes
-    columns = np.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
-    for a in range(kh):
-        for b in range(kw):  # tap (a, b) reads a strided view of the whole input
-            columns[:, :, a, b] = x[:, :, a * dh:a * dh + sh * (ho - 1) + 1:sh,
-                                    b * dw:b * dw + sw * (wo - 1) + 1:sw]
-    out = w.reshape(o, c * kh * kw) @ columns.reshape(n, c * kh * kw, ho * wo)
-    return out.reshape(n, o, ho, wo)
+    sn, sc, sy, sx = x.strides
+    # A view, no copy yet: windows[n, c, a, b, i, j] = x[n, c, i·sh + a·dh, j·sw + b·dw].
+    windows = as_strided(x, (n, c, kh, kw, ho, wo), (sn, sc, sy * dh, sx * dw, sy * sh, sx * sw),
+                         writeable=False)
+    columns = windows.reshape(n, c * kh * kw, ho * wo)  # "image to columns": the one copy
+    return (w.reshape(o, c * kh * kw) @ columns).reshape(n, o, ho, wo)
 
 
 def _fft_conv(x, w):
