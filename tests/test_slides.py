@@ -26,9 +26,11 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 from test_browser import chromium
 from test_offline import cut_network_command, network_namespace_or_skip
 
@@ -107,7 +109,7 @@ def prompt_end(notebook: Path, title: str) -> str:
 
 
 def key_points(notebook: Path) -> list[str]:
-    """The bullets of the notebook's Key points, each as its first few words."""
+    """The bullets of the notebook's Key points, each as its first line."""
     text = next(source(cell) for cell in cells(notebook) if "## Key points" in source(cell))
     section = text.split("## Key points", 1)[1].split("\n## ", 1)[0]
     return [line[2:] for line in section.splitlines() if line.startswith("- ")]
@@ -202,41 +204,60 @@ WALK = """async ([module, width, height]) => {
 }"""
 
 
-def open_deck(browser, deck: Path):
-    """A page showing ``deck`` from file://, its MathJax done, and what went wrong on the way."""
-    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-    problems, requests = [], []
-    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-    page.on("request", lambda request: requests.append(request.url))
-    page.goto(deck.as_uri(), wait_until="load")
-    page.wait_for_function("() => document.querySelector('.reveal.ready')")
-    page.wait_for_function("() => window.MathJax && MathJax.isReady")
-    page.evaluate("() => new Promise(resolve => MathJax.Hub.Queue(resolve))")
-    return page, problems, requests
+@dataclass
+class Opened:
+    """A deck open in a Chromium page, and what went wrong on the way."""
+
+    page: Page
+    problems: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("console", lambda note: note.type == "error" and self.problems.append(note.text))
+        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
+        self.page.on("requestfailed", lambda request: self.problems.append(f"failed: {request.url}"))
+        self.page.on("request", lambda request: self.requests.append(request.url))
+
+    def ready(self) -> Page:
+        """The page once reveal.js is ready and MathJax has typeset every formula."""
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_function("() => document.querySelector('.reveal.ready')")
+        self.page.wait_for_function("() => window.MathJax && MathJax.isReady")
+        self.page.evaluate("() => new Promise(resolve => MathJax.Hub.Queue(resolve))")
+        return self.page
+
+
+@pytest.fixture(scope="module")
+def opened(decks, browser):
+    """Every deck, opened from file:// in a page of its own, all at once (they load in parallel)."""
+    pages = {}
+    for notebook in NOTEBOOKS:
+        deck = Opened(browser.new_page(viewport={"width": WIDTH, "height": HEIGHT}))
+        deck.page.goto((decks / f"{notebook.stem}.slides.html").as_uri(), wait_until="commit")
+        pages[notebook] = deck
+    yield pages
+    for deck in pages.values():
+        deck.page.close()
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])
-def test_deck_in_chromium(decks, browser, notebook):
-    deck = decks / f"{notebook.stem}.slides.html"
-    page, problems, requests = open_deck(browser, deck)
+def test_deck_in_chromium(decks, opened, notebook):
+    deck, name = opened[notebook], notebook.stem[:2]
+    page = deck.ready()
+    math = page.evaluate(MATH_STATE)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        math = page.evaluate(MATH_STATE)
-        page.screenshot(path=str(SCREENSHOTS / f"slides-{notebook.stem[:2]}-1.png"))
-        page.keyboard.press("Space")  # a presenter's clicker sends the same
-        page.wait_for_function("() => location.hash.length > 2")
-        moved = page.evaluate("() => location.hash")
-        slides = page.evaluate(WALK, [REVEAL, WIDTH, HEIGHT])
-        picture = next(slide for slide in slides if slide["picture"])
-        page.evaluate("async ([module, h, v]) => (await new Promise(r => require([module], r))).slide(h, v)",
-                      [REVEAL, picture["indices"]["h"], picture["indices"]["v"]])
-        page.screenshot(path=str(SCREENSHOTS / f"slides-{notebook.stem[:2]}-picture.png"))
-    finally:
-        page.close()
+    page.screenshot(path=str(SCREENSHOTS / f"slides-{name}-1.png"))
+    page.keyboard.press("Space")  # what a presenter's clicker sends
+    page.wait_for_function("() => location.hash.length > 2")
+    moved = page.evaluate("() => location.hash")
+    slides = page.evaluate(WALK, [REVEAL, WIDTH, HEIGHT])
+    picture = next(slide for slide in slides if slide["picture"])
+    page.evaluate("async ([module, h, v]) => (await new Promise(r => require([module], r))).slide(h, v)",
+                  [REVEAL, picture["indices"]["h"], picture["indices"]["v"]])
+    page.screenshot(path=str(SCREENSHOTS / f"slides-{name}-picture.png"))
+    problems, requests = deck.problems, deck.requests
     assert not problems, problems
-    folder = deck.parent.as_uri() + "/"
+    folder = decks.as_uri() + "/"
     assert not [url for url in requests if not url.startswith((folder, "data:"))], "requests outside the deck"
     assert any(url.endswith("vendor/mathjax/fonts/HTML-CSS/TeX/woff/MathJax_Main-Regular.woff")
                for url in requests), "MathJax's fonts did not come from the deck's folder"
@@ -248,23 +269,23 @@ def test_deck_in_chromium(decks, browser, notebook):
     assert not too_big, f"slides larger than the {WIDTH}×{HEIGHT} canvas: {too_big}"
 
 
-def test_speaker_view_shows_the_notes(decks, browser):
+def test_speaker_view_shows_the_notes(opened):
     """S opens reveal.js's speaker view (a pop-up window, also from file://) with the slide's notes."""
     notebook = NOTEBOOKS[0]
-    page, problems, _ = open_deck(browser, decks / f"{notebook.stem}.slides.html")
+    page = opened[notebook].ready()
+    page.keyboard.press("Home")
+    page.keyboard.press("Space")  # the first section, whose notes hold the rest of its first cell
+    with page.expect_popup() as popup:
+        page.keyboard.press("s")
+    view = popup.value
     try:
-        page.keyboard.press("Space")  # the first section, whose notes hold the rest of its first cell
-        with page.expect_popup() as popup:
-            page.keyboard.press("s")
-        view = popup.value
         view.wait_for_function("() => (document.querySelector('.speaker-controls-notes') || {}).textContent"
                                " && document.querySelector('.speaker-controls-notes').textContent.trim()"
                                " .length > 'Notes'.length")
         notes = view.evaluate("() => document.querySelector('.speaker-controls-notes').textContent")
-        view.close()
     finally:
-        page.close()
-    assert not problems, problems
+        view.close()
+    assert not opened[notebook].problems, opened[notebook].problems
     notes = " ".join(notes.split()).removeprefix("Notes ")
     # The notes are the notebook's own words (formulas left as TeX), not the slide's.
     markdown = " ".join(re.sub(r"[*`]", "", "\n".join(source(cell) for cell in cells(notebook)

@@ -8,9 +8,10 @@ nbconvert's SlidesExporter renders it.
    paragraphs become speaker notes (press S in a deck).
 2. Each ``##`` heading starts a slide and each ``###`` heading a subslide below it: the heading,
    the first paragraph or list after it, and the cell's display formulas. The rest of the text
-   becomes speaker notes, so that the slide fits the screen.
-3. Every picture has a subslide of its own: each figure from images/ and each plot or explorer
-   picture a code cell saved. No code is shown.
+   becomes speaker notes (the notes of the picture it leads up to, if any), so slides fit.
+3. Every picture outside an exercise has a subslide of its own: each figure from images/, and
+   each plot or explorer picture a code cell saved (an explorer's with its caption). No code is
+   shown.
 4. In "Your turn", an exercise (a ``###`` heading followed by an answer cell: one that calls a
    checker, a hint or a solution button) is shown whole: its prompt, and what the cells between it
    and the answer cell say, print or draw (the question). The answer cells, and everything after
