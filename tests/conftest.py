@@ -1,10 +1,29 @@
-"""Test-wide settings: hypothesis draws the same examples in CI and new ones on a laptop."""
+"""Test-wide settings: hypothesis draws the same examples in CI and new ones on a laptop; the
+website and slides tests run only when asked for."""
 
 import os
+import re
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 # CI must be reproducible (a failure there can be replayed); locally, every run explores more.
 settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+
+#: Markers of the tests that build and check what a make target builds, outside `make test`:
+#: they run when their module is named on the command line or their marker is selected (-m).
+ON_REQUEST = {"site": "make site", "slides": "make slides"}
+
+
+def pytest_collection_modifyitems(config, items):
+    named = {Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+             for arg in config.invocation_params.args if not arg.startswith("-")}
+    for item in items:
+        for marker, target in ON_REQUEST.items():
+            selected = re.fullmatch(rf"\s*{marker}\s*", config.option.markexpr or "")
+            if item.get_closest_marker(marker) and not selected and item.path.resolve() not in named:
+                item.add_marker(pytest.mark.skip(reason=f"built and checked by `{target}` "
+                                                        f"(or `pytest tests/{item.path.name}`)"))

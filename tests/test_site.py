@@ -44,22 +44,6 @@ FIGURE = re.compile(r"!\[(?P<alt>[^\]]+)\]\(\.\./images/(?P<name>[^)]+)\)")
 pytestmark = [pytest.mark.site, pytest.mark.xdist_group("site")]
 
 
-def asked_for(config) -> bool:
-    """True when this module was named on the command line, or the `site` marker selected."""
-    if re.fullmatch(r"\s*site\s*", config.option.markexpr or ""):
-        return True
-    here = Path(__file__).resolve()
-    return any(Path(config.invocation_params.dir, arg.split("::")[0]).resolve() == here
-               for arg in config.invocation_params.args if not arg.startswith("-"))
-
-
-def pytest_generate_tests(metafunc):
-    """Collecting this module when it was not asked for skips all of it: one line in the report."""
-    if not asked_for(metafunc.config):
-        pytest.skip("the website is built and checked by `make site` (or `pytest tests/test_site.py`)",
-                    allow_module_level=True)
-
-
 @pytest.fixture(scope="module")
 def offline():
     return network_namespace_or_skip("the site test")

@@ -43,22 +43,6 @@ REVEAL = "vendor/reveal.js/dist/reveal.js"  # its AMD module id: the template lo
 pytestmark = [pytest.mark.slides, pytest.mark.xdist_group("slides")]
 
 
-def asked_for(config) -> bool:
-    """True when this module was named on the command line, or the `slides` marker selected."""
-    if re.fullmatch(r"\s*slides\s*", config.option.markexpr or ""):
-        return True
-    here = Path(__file__).resolve()
-    return any(Path(config.invocation_params.dir, arg.split("::")[0]).resolve() == here
-               for arg in config.invocation_params.args if not arg.startswith("-"))
-
-
-def pytest_generate_tests(metafunc):
-    """Collecting this module when it was not asked for skips all of it: one line in the report."""
-    if not asked_for(metafunc.config):
-        pytest.skip("the slides are built and checked by `make slides` (or `pytest tests/test_slides.py`)",
-                    allow_module_level=True)
-
-
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory) -> Path:
     """Every deck, built by tools/build_slides.py with the network cut."""
