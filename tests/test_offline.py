@@ -14,46 +14,26 @@ addresses). The run happens
 - under tools/peak_memory.py, which measures the kernel's peak memory (must stay < 1.5 GB).
 
 Needs a network namespace (root, or user namespaces): elsewhere the test skips and says why,
-except under CI=true, where it fails.
+except under CI=true, where it fails. The namespace helpers live in convolved.sandbox (the grader
+uses them too).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from convolved.sandbox import cut_network_command, working_unshare
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PEAK_LIMIT_GB = 1.5
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-# As root a plain network namespace; otherwise inside a user namespace where we are root.
-UNSHARE = [["unshare", "--net"], ["unshare", "--map-root-user", "--net"]]
-
-
-def cut_network_command(*command: str, unshare=("unshare", "--net")) -> list[str]:
-    """Run ``command`` in a new network namespace with only the loopback interface up."""
-    script = 'ip link set lo up && exec "$@"'
-    return [*unshare, "sh", "-c", script, "sh", *command]
-
-
-def working_unshare() -> tuple[list[str] | None, str]:
-    """The unshare command that works here, or None and the reason none does."""
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        return None, "unshare or ip (util-linux, iproute2) is missing"
-    errors = []
-    for unshare in UNSHARE:
-        probe = subprocess.run(cut_network_command("true", unshare=unshare), capture_output=True, text=True)
-        if probe.returncode == 0:
-            return unshare, ""
-        errors.append(probe.stderr.strip())
-    return None, f"cannot create a network namespace: {'; '.join(errors)}"
 
 
 def network_namespace_or_skip(what: str) -> list[str]:
