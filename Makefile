@@ -14,6 +14,21 @@ test: export OMP_NUM_THREADS = 1
 
 setup: $(STAMP)
 
+# Packages are installed by uv, which unpacks them in parallel from its cache and byte-compiles on
+# every core: a fresh venv takes about 45 s here where pip took about 2 minutes. uv does not read
+# pip's configuration, so it is given the package indexes pip is configured with (extra indexes
+# and find-links, such as a machine's folder of local wheels) and, as pip does, takes the best
+# match across all of them. $(1): the venv's bin folder; $(2): what to install.
+UV_VERSION := 0.13.9
+define install
+	$(1)/python -m pip install --quiet uv==$(UV_VERSION)
+	indexes="$$($(1)/python -m pip config get global.extra-index-url 2>/dev/null)"; \
+	links="$${PIP_FIND_LINKS:-$$($(1)/python -m pip config get global.find-links 2>/dev/null)}"; \
+	$(1)/uv pip install --quiet --python $(1)/python --compile-bytecode --index-strategy unsafe-best-match \
+		$$(for index in $$indexes; do echo --extra-index-url $$index; done) \
+		$$(for link in $$links; do echo --find-links $$link; done) $(2)
+endef
+
 # Recreate the venv when it is missing or broken; reinstall when the pins or the package change.
 # JupyterLab's course defaults (no news pop-up, README rendered, closing a notebook stops its
 # kernel) are the same file Binder uses.
@@ -22,9 +37,8 @@ $(STAMP): requirements.txt pyproject.toml binder/overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		(echo "Convolved needs Python 3.11 or newer as $(PYTHON) (try: make PYTHON=python3.11 ...)"; exit 1)
 	@$(BIN)/python -c "" 2>/dev/null || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(call install,$(BIN),-r requirements.txt)
+	$(call install,$(BIN),--no-deps -e .)
 	mkdir -p $(LAB_SETTINGS) && cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
 	@touch $@
 
@@ -44,9 +58,8 @@ OLDEST_STAMP := $(OLDEST)/.installed
 $(OLDEST_STAMP): requirements-oldest.txt requirements.txt pyproject.toml
 	$(PYTHON) tools/oldest_requirements.py --check
 	@$(OLDEST)/bin/python -c "" 2>/dev/null || (rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST))
-	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
-	$(OLDEST)/bin/python -m pip install --quiet -r requirements-oldest.txt
-	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	$(call install,$(OLDEST)/bin,-r requirements-oldest.txt)
+	$(call install,$(OLDEST)/bin,--no-deps -e .)
 	@touch $@
 
 test-oldest: export OMP_NUM_THREADS = 1
@@ -71,7 +84,7 @@ bench: setup
 SITE_STAMP := $(VENV)/.site-installed
 .PHONY: site
 $(SITE_STAMP): requirements-site.txt $(STAMP)
-	$(BIN)/python -m pip install --quiet -r requirements-site.txt -c requirements.txt
+	$(call install,$(BIN),-r requirements-site.txt -c requirements.txt)
 	@touch $@
 
 site: setup $(SITE_STAMP)
