@@ -1,9 +1,10 @@
 """Sphinx configuration of the course website (`make site`; tools/build_site.py runs Sphinx).
 
-The source folder is a staging copy laid out like the repository (index.md from here, notebooks/,
-images/), so the notebooks' ``../images/NAME.png`` links resolve and a page's path is the
-notebook's path in the repository. The notebooks are shown as committed: never executed here.
-Everything a page loads is served from the site itself, MathJax included.
+The source folder is a staging copy laid out like the repository (index.md from here, notebooks/),
+so a page's path is the notebook's path in the repository. The notebooks are shown as committed,
+never executed here (the staging copy only gives each figure its alt text and hides the
+``show_figure`` line above it). Everything a page loads is served from the site itself, MathJax
+included.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ def inline(text: str) -> list[nodes.Node]:
 
 def notebook_cells(app, doctree) -> None:
     """A page starts at the notebook's title: the code above it (the cell that installs the course
-    package where it is missing, e.g. on Colab) is left out. Pictures in outputs get alt text; each
+    package where it is missing, e.g. on Colab) is left out. Pictures in outputs get alt text (a
+    figure has its own, from tools/build_site.py); each
     explorer's saved picture gets a line on how to make it interactive (launch links where the site
     knows them, `make lab` always)."""
     source = Path(app.env.doc2path(app.env.docname))

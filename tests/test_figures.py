@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import struct
+import tomllib
 import zlib
 from pathlib import Path
 
@@ -11,7 +13,8 @@ from PIL import Image
 
 from convolved import figures
 
-IMAGES = Path(__file__).resolve().parents[1] / "images"
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = ROOT / "images"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -71,7 +74,33 @@ def test_alt_text(name):
     assert text.strip() and text == figures.ALT_TEXT[name]
     assert len(text) >= 40, "alt text should describe what the figure shows"
     assert "\n" not in text
-    assert figures.markdown(name) == f"![{text}](../images/{name}.png)"
+
+
+@pytest.mark.parametrize("name", list(figures.FIGURES))
+def test_show_figure_gives_the_committed_png_and_the_alt_text(name):
+    shown = figures.show_figure(name)
+    bundle = shown._repr_mimebundle_()
+    assert set(bundle) == {"image/png", "text/plain"}
+    assert base64.b64decode(bundle["image/png"]) == (IMAGES / f"{name}.png").read_bytes()
+    assert bundle["text/plain"] == figures.alt_text(name)
+
+
+def test_show_figure_unknown_name_lists_the_figures():
+    with pytest.raises(ValueError, match="unknown figure 'no_such_figure'") as error:
+        figures.show_figure("no_such_figure")
+    assert all(name in str(error.value) for name in figures.FIGURES)
+
+
+def test_the_package_lists_every_subpackage_and_carries_images():
+    """pyproject.toml lists the packages (so images/ can be convolved.images): a subpackage left out
+    of the list would be missing from the wheel that Colab installs."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    source = ROOT / "src" / "convolved"
+    subpackages = {"convolved." + init.parent.relative_to(source).as_posix().replace("/", ".")
+                   for init in source.glob("*/**/__init__.py")}
+    assert sorted(setuptools["packages"]) == sorted({"convolved", "convolved.images", *subpackages})
+    assert setuptools["package-dir"] == {"": "src", "convolved.images": "images"}
+    assert setuptools["package-data"]["convolved.images"] == ["*.png"]
 
 
 def test_alt_text_unknown_name():

@@ -8,6 +8,7 @@ Chromium, whose outputs are compared with the committed ones too (tests/test_bro
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import re
@@ -108,6 +109,8 @@ OTHER_PARAMETERS = {
 }
 
 IMAGE_LINK = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(([^)\s]+)\)")
+FIGURE_CELL = re.compile(r'^show_figure\("(?P<name>\w+)"\)$')
+IMAGES = ROOT / "images"
 MACHINE_PATH = re.compile(r"/(root|tmp|work|home|Users)/")
 VOLATILE_TAG = "nbval-ignore-output"
 
@@ -175,20 +178,29 @@ class TestHygiene:
             elif VOLATILE_TAG in tags:
                 pytest.fail(f"only widget and timing cells may skip output checks: {cell.source[:80]}")
 
-    def test_images_resolve_and_have_the_figures_alt_text(self, path):
-        links = []
+    def test_figures_are_show_figure_cells_with_the_committed_png_and_alt_text(self, path):
+        """A figure is the output of a one-line `show_figure("NAME")` cell, never a Markdown image:
+        Colab does not follow an image link. Its saved output is the current PNG from images/."""
         for cell in read(path).cells:
             if cell.cell_type == "markdown":
-                links += IMAGE_LINK.findall(cell.source)
-        for alt, link in links:
-            assert "://" not in link, f"{link}: figures are our own files in images/"
-            assert (path.parent / link).resolve().is_file(), f"missing image {link}"
-            name = Path(link).stem
-            assert alt == figures.alt_text(name), f"alt text of {name} differs from figures.py"
+                assert not IMAGE_LINK.search(cell.source), \
+                    f"a Markdown image: show figures with show_figure: {cell.source[:80]}"
+            elif "show_figure(" in cell.source:
+                match = FIGURE_CELL.match(cell.source)
+                assert match, f"a figure cell is one line, show_figure(\"NAME\"): {cell.source[:80]}"
+                name = match["name"]
+                assert name in figures.FIGURES, f"no figure {name!r} in the registry"
+                [output] = cell.outputs
+                assert output.output_type == "execute_result"
+                assert set(output.data) == {"image/png", "text/plain"}
+                assert output.data["text/plain"] == figures.alt_text(name), f"{name}: alt text differs"
+                assert base64.b64decode(output.data["image/png"]) == (IMAGES / f"{name}.png").read_bytes(), \
+                    f"{name}: the saved picture is not images/{name}.png; run `make execute`"
 
     def test_learner_cells_hold_no_test_plumbing(self, path):
-        """Only the parameters cell and the cell after it mention the reference solutions."""
-        code = [cell.source for cell in read(path).cells if cell.cell_type == "code"]
+        """Only the parameters cell and the cell after it (figures aside) mention the reference solutions."""
+        code = [cell.source for cell in read(path).cells
+                if cell.cell_type == "code" and not FIGURE_CELL.match(cell.source)]
         assert "set_reference_mode(use_reference_solutions)" in code[3]
         assert not [source[:80] for source in code[4:] if "use_reference_solutions" in source]
 
@@ -214,12 +226,10 @@ class TestHygiene:
         assert "NotImplementedError" not in source
 
 
-def test_every_figure_is_used_by_a_notebook():
-    used = set()
-    for path in NOTEBOOKS:
-        for cell in read(path).cells:
-            used |= {Path(link).stem for _, link in IMAGE_LINK.findall(cell.source)}
-    assert set(figures.FIGURES) <= used, sorted(set(figures.FIGURES) - used)
+def test_every_figure_is_shown_by_a_notebook():
+    shown = {match["name"] for path in NOTEBOOKS for cell in read(path).cells
+             if cell.cell_type == "code" and (match := FIGURE_CELL.match(cell.source))}
+    assert set(figures.FIGURES) <= shown, sorted(set(figures.FIGURES) - shown)
 
 
 def run_papermill(path: Path, tmp_path: Path, parameters: dict) -> nbformat.NotebookNode:
@@ -269,7 +279,15 @@ def run_as_on_colab(path: Path, tmp_path: Path, parameters: dict, colab_like) ->
     assert done.returncode == 0, done.stderr[-3000:]
     assert (site / "convolved").is_dir(), "the install cell did not install the course package"
     assert not (site / "torch").exists(), "the install cell must not install torch"
-    return read(out)
+    # The figures came with the package (images/ is its data package convolved.images) and show.
+    shipped = sorted(png.stem for png in (site / "convolved" / "images").glob("*.png"))
+    assert shipped == sorted(figures.FIGURES), "the installed package does not carry every figure"
+    ran = read(out)
+    shown = [(match["name"], cell) for cell in ran.cells if (match := FIGURE_CELL.match(cell.source))]
+    assert shown, f"{path.name} shows no figure, so this run does not test that figures show on Colab"
+    for name, cell in shown:
+        assert base64.b64decode(cell.outputs[0].data["image/png"]) == (IMAGES / f"{name}.png").read_bytes()
+    return ran
 
 
 def texts(nb) -> list[str]:

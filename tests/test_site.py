@@ -6,8 +6,8 @@ helpers of tests/test_offline.py), so a build step that downloads anything fails
 - every page, internal link, anchor and image resolves, and no script, stylesheet, font or image
   comes from the network (external URLs only in ordinary <a> links to other sites);
 - the home page lists the seven notebooks in order, pages link previous/next, the search box and
-  its index are there, the course's figures carry the notebook's alt text, and each explorer's
-  picture has its line on how to interact;
+  its index are there, each figure (a `show_figure` cell) is its PNG with the registry's alt
+  text and without the line of code, and each explorer's picture has its line on how to interact;
 - with a GitHub remote (stood in for by $CONVOLVED_SITE_REMOTE) the Binder and Colab links are
   right; without one there are none, and the page says how to get them;
 - Debian's Chromium (Playwright over CDP, as tests/test_browser.py) opens the home page and every
@@ -34,12 +34,14 @@ import pytest
 from test_browser import chromium, free_port, stop, wait_for_url
 from test_offline import cut_network_command, network_namespace_or_skip
 
+from convolved import figures
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SCREENSHOTS = ROOT / "build" / "screenshots"
 REMOTE = "https://github.com/someone/convolved.git"
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)  # http://, https://, //host
-FIGURE = re.compile(r"!\[(?P<alt>[^\]]+)\]\(\.\./images/(?P<name>[^)]+)\)")
+FIGURE_CELL = re.compile(r'^show_figure\("(?P<name>\w+)"\)$')
 
 pytestmark = [pytest.mark.site, pytest.mark.xdist_group("site")]
 
@@ -178,11 +180,17 @@ def test_figures_carry_their_alt_text_and_explorers_say_how_to_interact(site):
         images = Page(page).images
         assert all(alt and not alt.endswith(".png") for _, alt in images), f"{page.name}: an image lacks alt"
         cells = json.loads(notebook.read_text())["cells"]
-        markdown = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
-        for figure in FIGURE.finditer(markdown):
-            assert (f"../_images/{figure['name']}", figure["alt"]) in images, \
-                f"{page.name}: {figure['name']} is missing or lost its alt text"
         html = page.read_text()
+        for cell in cells:  # each figure: its picture (the PNG in images/) with its alt text, no code
+            match = FIGURE_CELL.match("".join(cell["source"])) if cell["cell_type"] == "code" else None
+            if not match:
+                continue
+            name = match["name"]
+            png = (ROOT / "images" / f"{name}.png").read_bytes()
+            shown = [src for src, alt in images
+                     if alt == figures.alt_text(name) and (page.parent / src).read_bytes() == png]
+            assert shown, f"{page.name}: figure {name} is missing or lost its alt text"
+        assert not re.search(r"show_figure\s*\(", text(page)), f"{page.name}: a figure cell's code is shown"
         explorers = html.count("explorer-note")
         assert explorers == sum("(run the cell to interact)" in json.dumps(cell.get("outputs", []))
                                 for cell in cells), f"{page.name}: an explorer without its note"

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SCREENSHOTS = ROOT / "build" / "screenshots"
 WIDTH, HEIGHT = 1280, 800  # the decks' canvas (tools/build_slides.py)
+FIGURE_CELL = re.compile(r'^show_figure\("\w+"\)$')
 REVEAL = "vendor/reveal.js/dist/reveal.js"  # its AMD module id: the template loads it with RequireJS
 
 pytestmark = [pytest.mark.slides, pytest.mark.xdist_group("slides")]
@@ -133,6 +134,24 @@ def test_a_deck_per_notebook_and_what_it_loads_is_in_its_folder(decks):
         assert '"vendor/reveal.js/plugin/notes/notes.js"' in page
     for sheet in (decks / "vendor").rglob("*.css"):
         assert not re.search(r"(?:url\(|@import)\s*['\"]?(?:[a-z]+:)?//", sheet.read_text()), sheet
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])
+def test_figures_are_picture_slides_with_their_alt_text(decks, notebook):
+    """Each `show_figure("NAME")` cell is a picture slide: the picture it saved, with its text (the
+    figure's alt text) as the <img>'s alt; the line of code is not shown."""
+    page = (decks / f"{notebook.stem}.slides.html").read_text()
+    assert "show_figure" not in page, f"{notebook.stem}: the deck shows a figure cell's code"
+    pictures = re.findall(r'<section[^>]*\sdata-picture="true"[^>]*>(.*?)</section>', page, re.DOTALL)
+    images = [dict(re.findall(r'\s(alt|src)="([^"]*)"', tag)) for slide in pictures
+              for tag in re.findall(r"<img[^>]*>", slide)]
+    shown = [(html.unescape(image.get("alt", "")), image.get("src")) for image in images]
+    for cell in cells(notebook):
+        if cell["cell_type"] == "code" and FIGURE_CELL.match(source(cell)):
+            output = next(output for output in cell["outputs"] if "image/png" in output.get("data", {}))
+            alt = "".join(output["data"]["text/plain"])
+            png = "data:image/png;base64," + "".join("".join(output["data"]["image/png"]).split())
+            assert (alt, png) in shown, f"{notebook.stem}: not a picture slide with its alt text: {alt[:60]}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])

@@ -9,9 +9,9 @@ nbconvert's SlidesExporter renders it.
 2. Each ``##`` heading starts a slide and each ``###`` heading a subslide below it: the heading,
    the first paragraph or list after it, and the cell's display formulas. The rest of the text
    becomes speaker notes (the notes of the picture it leads up to, if any), so slides fit.
-3. Every picture outside an exercise has a subslide of its own: each figure from images/, and
-   each plot or explorer picture a code cell saved (an explorer's with its caption). No code is
-   shown.
+3. Every picture outside an exercise has a subslide of its own: each figure (the picture a
+   ``show_figure("NAME")`` cell saved, with the figure's alt text), and each plot or explorer
+   picture a code cell saved (an explorer's with its caption). No code is shown.
 4. In "Your turn", an exercise (a ``###`` heading followed by an answer cell: one that calls a
    checker, a hint or a solution button) is shown whole: its prompt, and what the cells between it
    and the answer cell say, print or draw (the question). The answer cells, and everything after
@@ -57,7 +57,7 @@ VENDOR = {
 }
 
 HEADING = re.compile(r"^(#{1,3}) (.+)$")
-IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)]+)\)$")
+FIGURE = re.compile(r'^show_figure\("\w+"\)$')
 # A code cell that holds a learner's answer: it calls a checker, a hint or a solution button.
 ANSWER = re.compile(r"\b(?:ex\.check_\w+|ex\.hint|solution_button)\(")
 LEFT_OUT = ("Setup", "Your progress")
@@ -108,7 +108,6 @@ def is_picture(output: NotebookNode) -> bool:
 class Deck:
     """The cells of a deck, built cell by cell from a notebook by the rule (module docstring)."""
 
-    folder: Path  # the notebook's folder, which its image links are relative to
     cells: list[NotebookNode] = field(default_factory=list)
     section: str = ""  # the current `##` heading
     started: bool = False  # the title has been seen
@@ -125,11 +124,16 @@ class Deck:
         self.notes(self.pending)
         self.pending = []
 
-    def figure(self, block: str) -> None:
-        """A figure from images/, its link made relative to the repository (where nbconvert embeds from)."""
-        image = IMAGE.match(block)
-        url = (self.folder / image["url"]).resolve().relative_to(ROOT).as_posix()
-        self.picture(slide(f"![{image['alt']}]({url})", "subslide"))
+    def figure(self, cell: NotebookNode) -> None:
+        """A figure: the picture its cell saved, as a Markdown image with the figure's alt text (the
+        cell's text form), so the slide's <img> has it; in an exercise's prompt, part of the prompt."""
+        [output] = [output for output in cell.outputs if is_picture(output)]
+        png = "".join(output.data["image/png"].split())
+        image = f"![{output.data['text/plain']}](data:image/png;base64,{png})"
+        if self.prompt_open:
+            self.cells.append(slide(image, "-"))
+        else:
+            self.picture(slide(image, "subslide"))
 
     def picture(self, cell: NotebookNode, caption: str = "") -> None:
         """A subslide showing a picture (a markdown image or a code cell's saved pictures)."""
@@ -172,33 +176,29 @@ class Deck:
             self.cells.append(slide("\n\n".join([heading, *body]), kind))
             self.prompt_open = level == 3
             return
-        words = [block for block in body if not IMAGE.match(block)]
-        first = next((block for block in words if "$$" not in block), None)
-        shown = [block for block in words if block is first or "$$" in block]
+        first = next((block for block in body if "$$" not in block), None)
+        shown = [block for block in body if block is first or "$$" in block]
         self.cells.append(slide("\n\n".join([heading, *shown]), kind))
-        self.notes([block for block in words if block not in shown])
-        for block in body:
-            if IMAGE.match(block):
-                self.figure(block)
+        self.notes([block for block in body if block not in shown])
 
     def text(self, body: list[str]) -> None:
-        """Text between headings: figures get subslides, words go to the notes."""
+        """Text between headings: on an exercise's slide, its prompt; otherwise speaker notes."""
         if self.prompt_open:
             self.cells.append(slide("\n\n".join(body), "-"))
             return
         if self.answered:
             return  # how to get help, or the story of the solution
-        for block in body:
-            if IMAGE.match(block):
-                self.figure(block)
-            else:
-                self.pending.append(block)
+        self.pending.extend(body)
 
     def code(self, cell: NotebookNode) -> None:
         if self.skipping():
             return
         if ANSWER.search(cell.source):
             self.prompt_open, self.answered = False, True
+            return
+        if FIGURE.match(cell.source):
+            if not self.answered:
+                self.figure(cell)
             return
         if self.prompt_open:  # the question the exercise's prompt refers to, printed or drawn
             shown = [output for output in cell.outputs
@@ -229,9 +229,9 @@ def exercises(notebook: NotebookNode) -> set[str]:
     return found
 
 
-def deck(notebook: NotebookNode, folder: Path) -> NotebookNode:
+def deck(notebook: NotebookNode) -> NotebookNode:
     """A copy of ``notebook`` with the cells a deck shows, each with its slide type (the rule)."""
-    built = Deck(folder, exercises=exercises(notebook))
+    built = Deck(exercises=exercises(notebook))
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             built.markdown(cell.source)
@@ -283,9 +283,8 @@ def build(out: Path, npm: Path, notebooks: str = "*.ipynb") -> list[tuple[Path, 
     slides = exporter(ROOT / "slides" / "templates")
     written = []
     for path in sorted((ROOT / "notebooks").glob(notebooks)):
-        copy = deck(nbformat.read(path, as_version=4), path.parent)
-        # Image links are relative to the repository, the one folder nbconvert embeds pictures from.
-        resources = {"metadata": {"name": path.stem, "path": str(ROOT)}}
+        copy = deck(nbformat.read(path, as_version=4))
+        resources = {"metadata": {"name": path.stem, "path": str(path.parent)}}
         html, _ = slides.from_notebook_node(copy, resources=resources)
         linked = re.findall(r'<img[^>]* src="(?!data:)([^"]*)"', html)
         if linked:  # nbconvert leaves a picture it cannot find as a link: a deck must carry all of them

@@ -45,11 +45,6 @@ def alt_text(name: str) -> str:
     return ALT_TEXT[name]
 
 
-def markdown(name: str, prefix: str = "../images") -> str:
-    """The Markdown that embeds a figure in a notebook: ``![alt text](../images/NAME.png)``."""
-    return f"![{alt_text(name)}]({prefix}/{name}.png)"
-
-
 # ----------------------------------------------------------------------------------------------
 # Building
 
