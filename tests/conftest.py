@@ -27,3 +27,14 @@ def pytest_collection_modifyitems(config, items):
             if item.get_closest_marker(marker) and not selected and item.path.resolve() not in named:
                 item.add_marker(pytest.mark.skip(reason=f"built and checked by `{target}` "
                                                         f"(or `pytest tests/{item.path.name}`)"))
+
+
+def pytest_runtest_setup(item):
+    """Under `--dist loadgroup`, pytest-xdist must have tagged every xdist_group test: grouped tests
+    share one expensive set-up (the JupyterLab server, the Colab venv, the grader's runs, the
+    figure build). If a pytest release stops the tagging, fail rather than quietly pay for each
+    set-up once per worker."""
+    if (getattr(item.config.option, "loadgroup", False) and item.get_closest_marker("xdist_group")
+            and "@" not in item.nodeid):
+        pytest.fail("pytest-xdist did not group this xdist_group test, so its set-up would run on "
+                    "every worker: check the pytest and pytest-xdist pins in requirements.txt")

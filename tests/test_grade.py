@@ -119,12 +119,12 @@ def first_cells_then(nb, source: str):
     return nb
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def offline():
     return network_namespace_or_skip("the grader test")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def host_server():
     """A TCP server on the host's loopback: a notebook that reaches it is not cut off."""
     with socket.create_server(("127.0.0.1", 0)) as server:
@@ -133,7 +133,7 @@ def host_server():
         yield port
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def submissions(tmp_path_factory, host_server):
     folder = tmp_path_factory.mktemp("submissions")
     nb = read_source()
@@ -153,7 +153,7 @@ def submissions(tmp_path_factory, host_server):
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: graded once even if the worker interleaves modules
 def graded(offline, submissions):
     names = ["memory", "text", "solved", "untouched", "partly_wrong", "cut", "cells"]
     rows = grade.grade([submissions / f"{name}.ipynb" for name in names], time_limit=TIME_LIMIT,
