@@ -70,6 +70,16 @@ def test_holding_draws_once_even_when_nested(explorer):
     assert explorer.preset.value == "custom"
 
 
+def test_a_redraw_into_the_kept_figure_is_the_picture_a_new_figure_gives(explorer):
+    for control, value in [(explorer.photo, "coins"), (explorer.preset, "box blur"),
+                           (explorer.preset, "sharpen")]:  # gray, then red/blue with a colour bar
+        control.value = value
+        kept = bytes(explorer.view.value)
+        explorer._figure = None  # the same settings, drawn into a new figure
+        explorer.refresh()
+        assert bytes(explorer.view.value) == kept
+
+
 def test_saved_notebooks_keep_a_png_of_the_view(explorer):
     bundle = explorer._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == bytes(explorer.view.value)
@@ -198,3 +208,35 @@ class TestLayerShapeExplorer:
         bundle = layer._repr_mimebundle_()
         assert base64.b64decode(bundle["image/png"]) == bytes(layer.view.value)
         assert bundle["text/plain"].startswith("Layer shape explorer")
+
+
+def test_the_explorers_canvas_draws_the_pixels_matplotlib_draws():
+    """Texts come from stamps (see convolved.widgets.render): the same picture."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from convolved.widgets.render import ExplorerCanvas, StampingRenderer
+
+    def picture(canvas_class) -> np.ndarray:
+        fig = Figure(figsize=(4, 3), dpi=80)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 8)
+        ax.set_facecolor("#FBE5D3")
+        for i in range(40):  # numbers at many sub-pixel offsets, in several sizes and colours
+            ax.text(0.3 + i % 8 * 1.17, 0.4 + i // 8 * 1.53, f"{i % 5 - 2}".replace("-", "\N{MINUS SIGN}"),
+                    size=9 + i % 3, color=f"C{i % 3}", weight="bold" if i % 4 == 0 else "normal")
+        ax.set_title("a longer title, the same at every draw")
+        ax.text(9, 4, "12", rotation=90)
+        ax.text(5, 7, "12", alpha=0.5)
+        canvas = canvas_class(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).astype(int)
+
+    expected = picture(FigureCanvasAgg)
+    StampingRenderer.stamps.clear()
+    stamped = picture(ExplorerCanvas)  # makes the stamps
+    assert len(StampingRenderer.stamps) > 10
+    # Where a text's own glyphs overlap, blending them on the stamp first rounds differently.
+    assert np.abs(stamped - expected).max() <= 2
+    assert np.array_equal(picture(ExplorerCanvas), stamped)  # copies them

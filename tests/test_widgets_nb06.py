@@ -56,6 +56,17 @@ def test_choosing_a_transform_sets_up_the_slider(explorer):
         assert explorer.parameter.value == knob.default
 
 
+def test_a_new_transform_reaches_the_browser_as_one_slider_update(explorer, monkeypatch):
+    # One message, so the browser redraws the slider once, not once per attribute.
+    if getattr(explorer.parameter.comm, "kernel", True) is None:
+        pytest.skip("ipywidgets 8.0 sends no messages outside a kernel")
+    sent = []
+    monkeypatch.setattr(explorer.parameter, "_send", lambda message, buffers=None: sent.append(message))
+    explorer.transform.value = "Resize"  # every attribute of the slider changes
+    assert len(sent) == 1 and sent[0]["method"] == "update"
+    assert {"min", "max", "step", "value", "description"} <= set(sent[0]["state"])
+
+
 def test_every_transform_runs_at_both_ends_of_its_slider():
     size = 40
     image = TransformExplorer(size=size).results()[0]

@@ -79,21 +79,21 @@ def lesson_explorers():
                                         transforms={"train_transform": train_transform})
 
 
-def control_changes(explorer, count: int = EXPLORER_CHANGES):
-    """A control of the explorer and ``count`` values to set in turn: a slider nudged one step
-    (away from its end) and back, or a dropdown switched between two options."""
+def control_changes(explorer):
+    """A control of the explorer and a function giving its next value: what the browser test
+    does (tests/test_browser.py), so that both time the same pictures. The first dropdown goes to
+    its next option; without one, the first slider moves one step, away from the end it is at."""
     import ipywidgets as w
 
+    dropdowns = [c for c in explorer.controls if isinstance(c, w.Dropdown) and len(c.options) > 1]
+    if dropdowns:
+        control = dropdowns[0]
+        values = [option[1] if isinstance(option, tuple) else option for option in control.options]
+        return control, lambda: values[(values.index(control.value) + 1) % len(values)]
     for control in explorer.controls:
         if isinstance(control, (w.IntSlider, w.FloatSlider)) and control.max > control.min:
-            other = control.value + control.step
-            if other > control.max:
-                other = control.value - control.step
-            return control, [other, control.value] * (count // 2)
-        if isinstance(control, w.Dropdown) and len(control.options) > 1:
-            values = [option[1] if isinstance(option, tuple) else option for option in control.options]
-            other = values[1] if control.value == values[0] else values[0]
-            return control, [other, control.value] * (count // 2)
+            return control, lambda control=control: control.value + (
+                -control.step if control.value >= control.max else control.step)
     raise ValueError(f"{type(explorer).__name__} has no slider or dropdown to move")
 
 
@@ -103,9 +103,10 @@ def explorer_latency() -> list[dict]:
 
     rows = []
     for notebook, explorer in lesson_explorers():
-        control, values = control_changes(explorer)
+        control, next_value = control_changes(explorer)
         times = []
-        for value in values:
+        for _ in range(EXPLORER_CHANGES):
+            value = next_value()
             start = time.perf_counter()
             control.value = value  # runs react() and draws the new picture
             times.append(time.perf_counter() - start)

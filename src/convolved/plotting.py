@@ -7,8 +7,9 @@ PNG bytes with :func:`to_png` for a widget.
 
 from __future__ import annotations
 
-import io
 import math
+import struct
+import zlib
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -173,20 +174,32 @@ def plot_signals(signals: dict, title=None, size=(8.0, 2.6), xlabel="position", 
 def to_png(fig, dpi=80, compress_level=1) -> bytes:
     """PNG bytes of a figure, without metadata, so the same figure gives the same bytes.
 
-    Drawn once on an Agg canvas (``savefig`` draws a figure with a layout engine twice) and
-    lightly compressed: for an explorer's picture, zlib's default level takes as long as drawing
-    the figure, for files only about a third smaller.
+    Drawn once on an Agg canvas (``savefig`` draws a figure with a layout engine twice), the
+    figure's own if it has one (an explorer's keeps its renderer between pictures), and lightly
+    compressed: for an explorer's picture, zlib's default level takes as long as drawing the
+    figure, for files only about a third smaller. Each row is stored as its difference from the
+    row above (PNG's "Up" filter, one NumPy subtraction), which compresses as well as the per-row
+    filter choice Pillow makes, in half the time.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
 
     fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3]  # the figure is opaque: alpha adds nothing
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="png", compress_level=compress_level)
-    return buffer.getvalue()
+    rgba = np.asarray(canvas.buffer_rgba())
+    height, width = rgba.shape[:2]
+    pixels = rgba[..., :3].reshape(height, 3 * width)  # the figure is opaque: alpha adds nothing
+    rows = np.empty((height, 1 + 3 * width), np.uint8)
+    rows[:, 0] = 2  # filter type "Up"
+    rows[0, 1:] = pixels[0]
+    np.subtract(pixels[1:], pixels[:-1], out=rows[1:, 1:])  # modulo 256, as PNG wants
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, not interlaced
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), compress_level)) + chunk(b"IEND", b""))
 
 
 def plot_timings(timings: dict, sizes, xlabel="kernel size k (k×k)", title=None):

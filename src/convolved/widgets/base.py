@@ -8,10 +8,11 @@ import textwrap
 from contextlib import contextmanager
 
 import ipywidgets as w
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import diagrams, plotting
+from ..training import one_thread
+from .render import ExplorerCanvas
 
 
 class Explorer:
@@ -69,7 +70,12 @@ class Explorer:
         if not self._holding:
             self.draws += 1
             self.message = None  # set by no_output() when the settings give no picture
-            self.view.value = plotting.to_png(self._reuse_layout(self.draw()), dpi=self.dpi)
+            # An explorer's tensors are small: a second thread only adds waiting, 4× the CPU time
+            # for notebook 06's rotations on two busy cores.
+            with one_thread():
+                fig = self._reuse_layout(self.draw())
+            ExplorerCanvas(fig)  # to_png draws on it
+            self.view.value = plotting.to_png(fig, dpi=self.dpi)
 
     dpi = 80
 
@@ -89,7 +95,7 @@ class Explorer:
             for ax in fig.axes))
         titles = [getattr(fig, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")]
         if key not in self._layouts:
-            FigureCanvasAgg(fig)  # the layout measures text with the canvas's renderer
+            ExplorerCanvas(fig)  # the layout measures text with the canvas's renderer
             fig.set_dpi(self.dpi)
             engine.execute(fig)
             self._layouts[key] = ([ax.get_position() for ax in fig.axes],

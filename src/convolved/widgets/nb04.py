@@ -88,8 +88,8 @@ class TransposeConvExplorer(Explorer):
             if (i, j) == chosen:
                 continue
             shift = inset * (number % 3)
-            ax.add_patch(_outline(x_out + j * s + shift, top - i * s - shift, k - 2 * shift,
-                                  color, 1.0))
+            diagrams.add_patch(ax, _outline(x_out + j * s + shift, top - i * s - shift, k - 2 * shift,
+                                            color, 1.0))
         diagrams.frame(ax, x_out + chosen[1] * s, top - chosen[0] * s, k, k,
                        color=diagrams.COLORS["kernel"], lw=3)
         diagrams.frame(ax, x_out + p, top - p, n, n, color=diagrams.COLORS["output"], lw=2.5)

@@ -122,7 +122,8 @@ class TransformExplorer(Explorer):
             return
         knob = self.knobs[self.transform.value]
         if knob is None:
-            self.parameter.description, self.parameter.disabled = "(none)", True
+            with self.parameter.hold_sync():
+                self.parameter.description, self.parameter.disabled = "(none)", True
             return
         value = knob.default
         if change is None and self._start_value is not None:
@@ -131,12 +132,13 @@ class TransformExplorer(Explorer):
                 raise ValueError(f"value must be between {knob.low:g} and {knob.high:g} for "
                                  f"{self.transform.value}, got {value:g}")
         slider = self.parameter
-        # Widen the range first so that no intermediate min > max is ever set.
-        slider.min, slider.max = min(slider.min, knob.low), max(slider.max, knob.high)
-        slider.min, slider.max, slider.step = knob.low, knob.high, knob.step
-        slider.value = value
-        slider.readout_format = ".0f" if knob.step >= 1 else ".2f"
-        slider.description, slider.disabled = knob.label, False
+        with slider.hold_sync():  # one message to the browser, not one per attribute
+            # Widen the range first so that no intermediate min > max is ever set.
+            slider.min, slider.max = min(slider.min, knob.low), max(slider.max, knob.high)
+            slider.min, slider.max, slider.step = knob.low, knob.high, knob.step
+            slider.value = value
+            slider.readout_format = ".0f" if knob.step >= 1 else ".2f"
+            slider.description, slider.disabled = knob.label, False
 
     def source(self):
         """The photo as ``uint8`` (H, W, 3) or (H, W), its shorter side ``size`` pixels."""
