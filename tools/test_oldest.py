@@ -37,8 +37,8 @@ OMIT = {
     "tests/test_browser.py": "JupyterLab in Chromium: the course's lab setup, not the package",
     "tests/test_binder.py": "Binder's files and .venv's JupyterLab settings, not the package",
 }
-# Modules of the site, Colab and launch-link tests need tools this venv does not have.
-OMIT_GLOBS = ["tests/test_site*.py", "tests/test_colab*.py", "tests/test_launch*.py"]
+# Modules of the site, slides, Colab and launch-link tests need tools this venv does not have.
+OMIT_GLOBS = ["tests/test_site*.py", "tests/test_slides*.py", "tests/test_colab*.py", "tests/test_launch*.py"]
 # Tests that compare with what today's pins produce, which other versions legitimately change.
 DESELECT = {
     "tests/test_figures.py::test_build_reproduces_committed_images":
