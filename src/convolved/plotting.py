@@ -67,8 +67,8 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
     if array.ndim == 3:
         array = np.clip(array, 0, 1)
     shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     if title:
         ax.set_title(title, fontsize=10)
     if colorbar:
@@ -76,29 +76,60 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
     return shown
 
 
-def image_grid(images, titles=None, ncols=None, size=2.6, suptitle=None, **draw_options):
+def grid_figure(count: int, ncols: int | None = None, size: float = 2.6, suptitle: bool = False,
+                colorbar: bool = False) -> Figure:
+    """An empty figure with axes for ``count`` images in rows of ``ncols`` (at most 4 by default),
+    as :func:`image_grid` draws them; ``suptitle`` leaves room for a title above.
+
+    >>> len(grid_figure(6).axes)  # two rows of 4, the last two turned off
+    8
+    """
+    ncols = min(count, ncols or 4)
+    nrows = math.ceil(count / ncols)
+    extra = 0.35 if colorbar else 0.0
+    fig = Figure(figsize=(ncols * (size + extra), nrows * size + (0.4 if suptitle else 0.1)),
+                 layout="constrained")
+    for i, ax in enumerate(fig.subplots(nrows, ncols, squeeze=False).ravel()):
+        if i >= count:
+            ax.axis("off")
+    return fig
+
+
+def clear_pictures(fig: Figure) -> Figure:
+    """Remove the images and texts of a figure's axes and blank their titles, keeping the axes.
+
+    An explorer draws its next picture into the figure of the last one: making axes costs more
+    than drawing them, a third to a half of a redraw.
+    """
+    for ax in fig.axes:
+        for artist in [*ax.images, *ax.texts]:
+            artist.remove()
+        for side in ("center", "left", "right"):
+            ax.set_title("", loc=side)
+    return fig
+
+
+def image_grid(images, titles=None, ncols=None, size=2.6, suptitle=None, fig=None, **draw_options):
     """A row (or grid) of images with titles; options go to :func:`draw_image`.
 
-    An option given as a list applies per image: ``symmetric=[False, True]``.
+    An option given as a list applies per image: ``symmetric=[False, True]``. ``fig``: draw
+    into this figure from :func:`grid_figure` (as many images, no colour bars), emptied first,
+    instead of a new one.
     """
     images = list(images)
     if not images:
         raise ValueError("images must contain at least one image")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}")
-    ncols = min(len(images), ncols or 4)
-    nrows = math.ceil(len(images) / ncols)
-    extra = 0.35 if np.any(draw_options.get("colorbar", False)) else 0.0
-    fig = Figure(figsize=(ncols * (size + extra), nrows * size + (0.4 if suptitle else 0.1)),
-                 layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for i, ax in enumerate(axes):
-        if i < len(images):
-            options = {key: value[i] if isinstance(value, list) else value
-                       for key, value in draw_options.items()}
-            draw_image(ax, images[i], titles[i] if titles else None, **options)
-        else:
-            ax.axis("off")
+    if fig is None:
+        fig = grid_figure(len(images), ncols, size, bool(suptitle),
+                          bool(np.any(draw_options.get("colorbar", False))))
+    else:
+        clear_pictures(fig)
+    for i, (ax, image) in enumerate(zip(fig.axes, images, strict=False)):  # more axes than images: off
+        options = {key: value[i] if isinstance(value, list) else value
+                   for key, value in draw_options.items()}
+        draw_image(ax, image, titles[i] if titles else None, **options)
     if suptitle:
         fig.suptitle(suptitle, fontsize=11)
     return fig

@@ -105,12 +105,13 @@ def to_display(image) -> np.ndarray:
 
 
 def show(images, titles=None, ncols=None, size=2.6, suptitle=None, same_scale=False,
-         details=True) -> Figure:
+         details=True, fig=None) -> Figure:
     """A row (or grid) of images, each titled with its name and (``details``) :func:`describe` summary.
 
     ``images``: a dict name → image, or a list (then ``titles`` names them). Arrays and tensors
     of any dtype are shown through :func:`to_display`. ``same_scale`` draws every image at the
-    pixel scale of the largest, so a crop looks smaller than the photo it came from.
+    pixel scale of the largest, so a crop looks smaller than the photo it came from. ``fig``: draw
+    into this figure (see :func:`convolved.plotting.image_grid`).
     """
     if isinstance(images, dict):
         if titles is not None:
@@ -123,7 +124,8 @@ def show(images, titles=None, ncols=None, size=2.6, suptitle=None, same_scale=Fa
     shown = [to_display(image) for image in images]
     labels = [f"{title}\n{describe(image, multiline=True)}".strip() if details else title
               for title, image in zip(titles, images, strict=True)]
-    fig = plotting.image_grid(shown, labels, ncols=ncols, size=size, suptitle=suptitle, vmin=0.0, vmax=1.0)
+    fig = plotting.image_grid(shown, labels, ncols=ncols, size=size, suptitle=suptitle, fig=fig,
+                              vmin=0.0, vmax=1.0)
     for ax in fig.axes:
         ax.title.set_fontsize(9)
     if same_scale:

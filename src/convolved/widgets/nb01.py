@@ -33,7 +33,8 @@ class KernelExplorer(Explorer):
         grid = w.GridBox(self.cells, layout=w.Layout(grid_template_columns="repeat(3, 68px)"))
         layout = w.HBox([w.VBox([self.photo, self.preset]), grid])
         self._loading = False
-        self._figure = self._colorbar = None  # made at the first draw, then drawn into again
+        self._colorbar = None  # made at the first draw, then updated
+        data.prepare_images(data.IMAGES, self.photo_size, gray=True)  # the other photos, meanwhile
         super().__init__([self.photo, self.preset, *self.cells], layout)
 
     @property
@@ -58,25 +59,23 @@ class KernelExplorer(Explorer):
         photo = data.load_image(self.photo.value, self.photo_size, gray=True)
         kernel = self.kernel
         feature_map = kernels.apply_kernel(photo, kernel)
-        if self._figure is None:
-            fig = Figure(figsize=(9.6, 3.4), layout="constrained")
-            fig.subplots(1, 3, width_ratios=[1, 0.55, 1])
-        else:
-            # Making the axes and the colour bar took a third of a redraw: they stay, and only
-            # what they show is drawn anew.
-            fig = self._figure
-            for ax in fig.axes[:3]:
-                for artist in [*ax.images, *ax.texts]:
-                    artist.remove()
+        first = self._colorbar is None
+        fig = self.reuse("photo, kernel, feature map", _three_panels)
         left, middle, right = fig.axes[:3]
         plotting.draw_image(left, photo, f"input {photo.shape[0]}×{photo.shape[1]} (grayscale)")
         plotting.draw_kernel(middle, kernel, f"kernel ({self.preset.value})")
         # Signed maps (edges) on a red/blue scale centred on zero; all-positive ones (blurs) in gray.
         shown = plotting.draw_image(right, feature_map, f"feature map {feature_map.shape[0]}×"
                                     f"{feature_map.shape[1]}", symmetric=bool(feature_map.min() < 0),
-                                    colorbar=self._figure is None)
-        if self._figure is None:
-            self._figure, self._colorbar = fig, shown.colorbar
-        else:
+                                    colorbar=first)
+        if first:
+            self._colorbar = shown.colorbar
+        else:  # the colour bar stays too, showing the new map's range
             self._colorbar.update_normal(shown)
         return fig
+
+
+def _three_panels() -> Figure:
+    fig = Figure(figsize=(9.6, 3.4), layout="constrained")
+    fig.subplots(1, 3, width_ratios=[1, 0.55, 1])
+    return fig

@@ -55,6 +55,7 @@ class PoolingExplorer(Explorer):
                     self.ceil_mode]
         layout = w.HBox([w.VBox([self.photo, self.mode, self.noise]),
                          w.VBox([self.kernel_size, self.stride, self.padding, self.ceil_mode])])
+        data.prepare_images(data.IMAGES, self.photo_size)  # the other photos, meanwhile
         super().__init__(controls, layout)
 
     def settings(self) -> dict:
@@ -113,8 +114,8 @@ class PoolingExplorer(Explorer):
             notes.append(f"stride {s} < window {k}: neighbouring windows overlap")
         if p and self.mode.value == "mean":
             notes.append("mean pooling counts the zero padding in the average (count_include_pad=True)")
-        fig = Figure(figsize=(9.0, 5.2 + 0.2 * len(notes)), layout="constrained")
-        left, right = fig.subplots(1, 2)
+        fig = self.reuse(len(notes), lambda: _two_panels((9.0, 5.2 + 0.2 * len(notes))))
+        left, right = fig.axes
         noise = f", noise σ = {self.noise.value:.2f}" if self.noise.value > 0 else ""
         plotting.draw_image(left, np.clip(image, 0, 1), f"input {image.shape[0]}×{image.shape[1]}{noise}",
                             vmin=0, vmax=1)
@@ -123,3 +124,9 @@ class PoolingExplorer(Explorer):
                             vmin=0, vmax=1)
         fig.supxlabel("\n".join(notes), fontsize=10)
         return fig
+
+
+def _two_panels(size: tuple[float, float]) -> Figure:
+    fig = Figure(figsize=size, layout="constrained")
+    fig.subplots(1, 2)
+    return fig

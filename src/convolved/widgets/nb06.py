@@ -9,7 +9,7 @@ import torch
 from matplotlib.figure import Figure
 from torchvision.transforms import v2
 
-from .. import data, transforms
+from .. import data, plotting, transforms
 from .._validate import as_int
 from .base import Explorer
 
@@ -115,6 +115,7 @@ class TransformExplorer(Explorer):
                                 style=style, layout=w.Layout(width="360px"))
         self._start_value = value
         layout = w.VBox([w.HBox([self.photo, self.transform]), w.HBox([self.parameter, self.seed])])
+        data.prepare_images(data.IMAGES, self.size, fit="shorter")  # the other photos, meanwhile
         super().__init__([self.photo, self.transform, self.parameter, self.seed], layout)
 
     def react(self, change) -> None:
@@ -168,5 +169,6 @@ class TransformExplorer(Explorer):
         titles = ["input", *(f"seed {seed}" for seed in seeds)]
         knob = self.knobs[self.transform.value]
         label = _label(self.transform.value, knob, self.parameter.value, self.size)
+        fig = self.reuse(len(images), lambda: plotting.grid_figure(len(images), size=2.5, suptitle=True))
         return transforms.show(images, titles, size=2.5, same_scale=True,
-                               suptitle=f"photo '{self.photo.value}' → {label}")
+                               suptitle=f"photo '{self.photo.value}' → {label}", fig=fig)

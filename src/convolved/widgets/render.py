@@ -1,61 +1,83 @@
 """Drawing an explorer's figure quickly: an Agg canvas that keeps its renderer and stamps texts.
 
 An explorer draws much the same picture at every change, and most of its drawing time went to
-text: Matplotlib lays out and renders every text glyph by glyph, about 0.3 ms even for a
-one-digit number, so a grid of 200 numbered cells cost 60 ms. Here each text is rendered once
-into a small bitmap, a stamp, by Matplotlib itself at the same sub-pixel offset, and copied
-wherever and whenever it comes back (a grid's numbers, titles a change leaves as they were).
-The pixels are those Matplotlib draws, except where a text's own glyphs overlap: blended on the
-stamp first, such a pixel may round differently, by a level or two out of 255.
+text. Matplotlib 3.11 renders text glyph by glyph, about 5 ms for a 50-character line, so a
+change that brings eight new lines (a formula with new numbers, new titles) spent 40 ms on them.
+Here the explorers' texts are rasterised by Pillow, with the font file Matplotlib chose (about
+0.4 ms a line), measured by the same font so that Matplotlib's layout places them right, and
+kept as small bitmaps, stamps, copied wherever and whenever the same text comes back (a grid's
+numbers, titles a change leaves as they were). Glyph shapes differ from Matplotlib's by a hint;
+rotated texts, mathtext and transparent texts are left to Agg. Figures saved to files
+(``make images``) are drawn by Agg alone.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
-from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.colors import to_rgba
+from matplotlib.font_manager import findfont
+from PIL import Image, ImageDraw, ImageFont
 
-try:  # the text's size, which Matplotlib measured just before and keeps per renderer
-    from matplotlib.text import _get_text_metrics_with_cache as _text_size
-except ImportError:  # a Matplotlib without it: measure again
-    def _text_size(renderer, s, prop, ismath, dpi):
-        return renderer.get_text_width_height_descent(s, prop, ismath)
-
-_MARGIN = 4  # pixels around a stamp's text box: anti-aliasing and overhangs reach beyond it
+_MARGIN = 2  # pixels around a stamp's text: anti-aliasing reaches beyond the glyphs' boxes
 _BUDGET = 32 * 2**20  # bytes of stamps kept; beyond, they are made afresh
-_GLYPHS = ("text.hinting", "text.hinting_factor", "text.kerning_factor")  # settings that shape them
+
+
+@lru_cache(maxsize=64)
+def _font(path: str, pixels: float) -> ImageFont.FreeTypeFont:
+    # Pillow's basic layout spaces glyphs as Matplotlib does (libraqm's would by a few pixels
+    # more or less per line).
+    try:
+        return ImageFont.truetype(path, pixels, layout_engine=ImageFont.Layout.BASIC)
+    except TypeError:  # a Pillow before 10.1 takes whole pixel sizes only
+        return ImageFont.truetype(path, round(pixels), layout_engine=ImageFont.Layout.BASIC)
 
 
 class StampingRenderer(RendererAgg):
-    """Agg, drawing horizontal opaque texts from stamps shared by every renderer."""
+    """Agg, drawing and measuring horizontal opaque texts with Pillow, from stamps shared by
+    every renderer."""
 
-    stamps: dict = {}  # (text, font, colour, sub-pixel offset, dpi, ...) → (RGBA bitmap, left, top)
+    stamps: dict = {}  # (text, font, size, colour, sub-pixel offset) → (RGBA bitmap, left, top)
     stamp_bytes = 0
+
+    def _pillow_font(self, prop) -> ImageFont.FreeTypeFont:
+        return _font(findfont(prop), prop.get_size_in_points() * self.dpi / 72)
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        _, top, right, bottom = self._pillow_font(prop).getbbox(s, anchor="ls")
+        return float(right), float(bottom - top), float(max(bottom, 0))
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or angle or gc.get_alpha() != 1:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        fx, fy = round(x % 1 * 64) / 64, round(y % 1 * 64) / 64  # Agg places glyphs in 64ths
-        key = (s, prop.copy(), gc.get_rgb(), gc.get_antialiased(), fx, fy, self.dpi,
-               *(rcParams[name] for name in _GLYPHS))
+        fx, fy = round(x % 1 * 8) / 8, round(y % 1 * 8) / 8  # eighths of a pixel are enough
+        font = self._pillow_font(prop)
+        key = (s, font.path, font.size, gc.get_rgb(), gc.get_antialiased(), fx, fy)
         if key not in self.stamps:
-            self._keep(key, self._stamp(gc, fx, fy, s, prop, mtext))
+            self._keep(key, self._stamp(font, s, gc, fx, fy))
         bitmap, left, top = self.stamps[key]
-        # x runs right and y down here (Matplotlib flips y for Agg); draw_image takes the bottom.
+        # (x, y) is where the text's baseline starts, y running down (Matplotlib flips y for
+        # Agg); draw_image takes the bitmap's bottom row.
         self._renderer.draw_image(gc, math.floor(x) - left,
                                   self.height - (math.floor(y) - top + bitmap.shape[0]), bitmap)
 
-    def _stamp(self, gc, fx, fy, s, prop, mtext):
-        """The text drawn alone on a transparent renderer, its baseline at (left + fx, top + fy)."""
-        width, height, descent = _text_size(self, s, prop, False, self.dpi)
-        left, top = _MARGIN, _MARGIN + math.ceil(height - descent)
-        scratch = RendererAgg(math.ceil(width) + 2 * _MARGIN + 1, math.ceil(height) + 2 * _MARGIN + 1,
-                              self.dpi)
-        scratch.draw_text(gc, left + fx, top + fy, s, prop, 0, False, mtext)
-        bitmap = np.asarray(scratch.buffer_rgba())[::-1].copy()  # draw_image wants rows bottom-up
-        return bitmap, left, top
+    @staticmethod
+    def _stamp(font, s, gc, fx, fy):
+        """The text in the colour of ``gc`` on transparency, its baseline at (left + fx, top + fy)."""
+        ink_left, ink_top, ink_right, ink_bottom = font.getbbox(s, anchor="ls")
+        left, top = _MARGIN - min(ink_left, 0), _MARGIN - min(ink_top, 0)
+        mask = Image.new("L", (left + ink_right + _MARGIN + 1, top + max(ink_bottom, 0) + _MARGIN + 1))
+        ImageDraw.Draw(mask).text((left + fx, top + fy), s, font=font, fill=255, anchor="ls",
+                                  fontmode="L" if gc.get_antialiased() else "1")
+        bitmap = np.empty((*mask.size[::-1], 4), np.uint8)
+        bitmap[..., :3] = np.round(np.array(to_rgba(gc.get_rgb())[:3]) * 255)
+        bitmap[..., 3] = np.asarray(mask)
+        return bitmap[::-1].copy(), left, top  # draw_image wants rows bottom-up
 
     @classmethod
     def _keep(cls, key, stamp) -> None:
