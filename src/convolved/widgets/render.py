@@ -43,8 +43,18 @@ class StampingRenderer(RendererAgg):
     stamps: dict = {}  # (text, font, size, colour, sub-pixel offset) → (RGBA bitmap, left, top)
     stamp_bytes = 0
 
+    _last = (None, None, None)  # the last FontProperties, what it said, and its Pillow font
+
     def _pillow_font(self, prop) -> ImageFont.FreeTypeFont:
-        return _font(findfont(prop), prop.get_size_in_points() * self.dpi / 72)
+        # A grid's numbers come with one FontProperties in a row: finding its font file once
+        # saves a few milliseconds per picture.
+        said = (prop.get_size_in_points(), prop.get_weight(), prop.get_style(), tuple(prop.get_family()),
+                self.dpi)
+        last_prop, last_said, font = self._last
+        if prop is not last_prop or said != last_said:
+            font = _font(findfont(prop), said[0] * self.dpi / 72)
+            self._last = (prop, said, font)
+        return font
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
