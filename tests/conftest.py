@@ -1,5 +1,5 @@
 """Test-wide settings: hypothesis draws the same examples in CI and new ones on a laptop; the
-website and slides tests run only when asked for."""
+long tests start first; the website and slides tests run only when asked for."""
 
 import os
 import re
@@ -18,7 +18,21 @@ settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 ON_REQUEST = {"site": "make site", "slides": "make slides"}
 
 
+#: The long tests first, longest first, so that the quick ones fill the workers' gaps at the end
+#: (xdist hands out work in collection order): one worker's JupyterLab and browser, the Colab-like
+#: venv, the grader's kernels, then every other notebook run and the figure build.
+LONG_FIRST = ["browser", "colab", "grade", "notebook", "figures"]
+
+
+def _start_order(item) -> int:
+    group = item.get_closest_marker("xdist_group")
+    names = [group.args[0] if group and group.args else None,
+             *(marker.name for marker in item.iter_markers())]
+    return min((LONG_FIRST.index(name) for name in names if name in LONG_FIRST), default=len(LONG_FIRST))
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_start_order)  # stable: within a kind, the usual order
     named = {Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
              for arg in config.invocation_params.args if not arg.startswith("-")}
     for item in items:
