@@ -267,3 +267,22 @@ def test_the_explorers_canvas_copies_its_stamps():
     assert len(StampingRenderer.stamps) == len(TEXTS)
     assert np.array_equal(_picture(ExplorerCanvas, TEXTS), stamped)  # copies them
     assert len(StampingRenderer.stamps) == len(TEXTS)
+
+
+def test_a_picture_drawn_into_a_reused_figure_is_the_one_a_fresh_figure_gives():
+    """Explorers draw into the figure of their last picture (Explorer.reuse): nothing of an
+    earlier picture may show through. Each lesson explorer goes three steps away and back."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from bench import control_changes, lesson_explorers
+
+    for notebook, explorer in lesson_explorers():
+        control, next_value = control_changes(explorer)
+        first, start = bytes(explorer.view.value), control.value
+        for _ in range(3):
+            control.value = next_value()
+        assert bytes(explorer.view.value) != first, notebook
+        control.value = start
+        assert bytes(explorer.view.value) == first, f"notebook {notebook}'s explorer"

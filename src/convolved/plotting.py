@@ -96,13 +96,17 @@ def grid_figure(count: int, ncols: int | None = None, size: float = 2.6, suptitl
 
 
 def clear_pictures(fig: Figure) -> Figure:
-    """Remove the images and texts of a figure's axes and blank their titles, keeping the axes.
+    """Remove what a figure's axes show (images, texts, shapes, lines) and blank their titles,
+    keeping the axes, their limits and their frames. Colour bars stay as they are: they are
+    updated with ``colorbar.update_normal``.
 
     An explorer draws its next picture into the figure of the last one: making axes costs more
     than drawing them, a third to a half of a redraw.
     """
     for ax in fig.axes:
-        for artist in [*ax.images, *ax.texts]:
+        if ax.get_label() == "<colorbar>":  # the label Matplotlib gives the axes it makes for one
+            continue
+        for artist in [*ax.images, *ax.texts, *ax.patches, *ax.collections, *ax.lines, *ax.artists]:
             artist.remove()
         for side in ("center", "left", "right"):
             ax.set_title("", loc=side)

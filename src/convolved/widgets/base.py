@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gc
 import textwrap
+import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -36,6 +37,7 @@ class Explorer:
         self.message: str | None = None  # why the current settings give no output, if they don't
         self._layouts: dict = {}  # arrangement of the figure's axes → their laid-out positions
         self._figures: dict = {}  # arrangement → the figure last drawn with it (see reuse)
+        self._engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # figure → its layout engine
         self.view = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.draws = 0  # how many times the figure was drawn
         self._holding = 0
@@ -62,8 +64,8 @@ class Explorer:
         return fig
 
     def reuse(self, key, make: Callable[[], Figure]) -> Figure:
-        """The figure last drawn with this ``key`` (its arrangement of axes and size), emptied of
-        images and texts; the first time, the figure ``make()`` returns.
+        """The figure last drawn with this ``key`` (its arrangement of axes and size), emptied
+        (:func:`convolved.plotting.clear_pictures`); the first time, the figure ``make()`` returns.
 
         Making a figure's axes costs more than drawing them, a third to a half of a redraw, and
         an explorer's arrangement rarely changes as a control moves: the axes stay, and only
@@ -73,6 +75,11 @@ class Explorer:
             self._figures[key] = make()
             return self._figures[key]
         return plotting.clear_pictures(self._figures[key])
+
+    def canvas(self, width: float, height: float, scale: float = 0.45):
+        """:func:`convolved.diagrams.canvas` of this size, reused from the last picture of that size."""
+        fig = self.reuse(("canvas", width, height, scale), lambda: diagrams.canvas(width, height, scale)[0])
+        return fig, fig.axes[0]
 
     def react(self, change) -> None:
         """Adjust other controls after ``change`` (None at start); the figure is drawn after.
@@ -99,19 +106,27 @@ class Explorer:
 
         Matplotlib's constrained layout measures every text to place the axes, which costs as
         much as drawing the figure. The explorer's figure keeps its arrangement while a control
-        moves, so it is laid out once per arrangement and the positions are reused: those of
-        the axes, and of the figure's titles, which the layout moves too.
+        moves, so it is laid out once per arrangement (and width of colour-bar labels) and the
+        positions are reused: those of the axes, and of the figure's titles, which the layout
+        moves too.
         """
-        engine = fig.get_layout_engine()
+        # A reused figure (see reuse) had its engine switched off here: the one it came with.
+        engine = self._engines.get(fig) or fig.get_layout_engine()
         if engine is None:
             return fig
+        self._engines[fig] = engine
         key = (tuple(fig.get_size_inches()), tuple(
             ax.get_label() if ax.get_subplotspec() is None else ax.get_subplotspec().get_geometry()
-            for ax in fig.axes))
+            for ax in fig.axes),
+            # A colour bar's labels widen with its range ("1" or "−1.5"): laid out anew when they do.
+            tuple(max((len(label.get_text()) for label in ax.get_yticklabels()), default=0)
+                  for ax in fig.axes if ax.get_label() == "<colorbar>"))
         titles = [getattr(fig, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")]
         if key not in self._layouts:
             ExplorerCanvas(fig)  # the layout measures text with the canvas's renderer
             fig.set_dpi(self.dpi)
+            for ax in fig.axes:  # set_position below took a reused figure's axes out of layouts
+                ax.set_in_layout(True)
             engine.execute(fig)
             self._layouts[key] = ([ax.get_position() for ax in fig.axes],
                                   [title.get_position() if title else None for title in titles])

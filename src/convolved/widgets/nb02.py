@@ -61,7 +61,7 @@ class ConvGeometryExplorer(Explorer):
             fill[r][c] = diagrams.FILLS["kernel"]
         gap, header = 2.5, 3.2
         # At least 26 cells wide, so that the two lines of text always fit.
-        fig, ax = diagrams.canvas(max(mp + gap + n + 1, 26), max(mp, n) + header + 0.6, scale=0.34)
+        fig, ax = self.canvas(max(mp + gap + n + 1, 26), max(mp, n) + header + 0.6, scale=0.34)
         top = max(mp, n) + 0.3
         diagrams.grid(ax, padded, 0.5, top, fill=fill, fontsize=9 if mp <= 10 else 7 if mp <= 14 else 5.5)
         diagrams.frame(ax, 0.5 + p, top - p, m, m, color=diagrams.COLORS["input"], lw=2)

@@ -88,7 +88,7 @@ class LayerShapeExplorer(Explorer):
         lines = 4 if target is not None else 3
         headroom = 1.3 + 0.35 * (min(max(c, out[0]), 3) - 1)  # the title, above the sheets
         height = headroom + tallest + 1.3 + 0.85 * lines + 0.3
-        fig, ax = diagrams.canvas(26, height, scale=0.36)
+        fig, ax = self.canvas(26, height, scale=0.36)
         top = height - headroom
         x_in, x_out = 1.0, 14.6
         self._block(ax, x_in, top, (c, h, w_), unit, "input", "input")

@@ -68,7 +68,7 @@ class TransposeConvExplorer(Explorer):
 
         gap, header = 2.5, 4.4
         width = max(m + gap + side + 1, 27)
-        fig, ax = diagrams.canvas(width, max(side, m) + header + 0.6, scale=0.34)
+        fig, ax = self.canvas(width, max(side, m) + header + 0.6, scale=0.34)
         top = max(side, m) + 0.3
         # The input: values are the pixel numbers 1..M², the chosen pixel in its colour.
         x_in, x_out = 0.5, 0.5 + m + gap
