@@ -98,10 +98,8 @@ def lab(tmp_path_factory):
     course = base / "course"
     for folder in ("notebooks", "images"):
         shutil.copytree(ROOT / folder, course / folder)
-    settings = base / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    # Render every cell (no virtual scrolling), so the test sees all outputs; no news pop-up.
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # JupyterLab's own defaults, as a learner has them (its default windowing mode keeps every cell
+    # in the page and skips drawing those out of view), but no news pop-up.
     news = base / "settings" / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
