@@ -3,7 +3,8 @@ batches a model reads.
 
 The numbers drawn are those of the notebook's defaults (1,400 training digits, batches of 64),
 the digits are real (scikit-learn's), and the augmented views are drawn by the same kind of
-torchvision transform the notebook uses, from a fixed seed.
+torchvision transform the notebook uses, from a fixed seed. torchvision is imported where the
+views are drawn: importing it takes about 2 s, which a notebook showing a figure should not pay.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import torch
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
-from torchvision.transforms import v2
 
 from .. import diagrams
 from .registry import figure
@@ -44,6 +44,8 @@ def _thumb(ax, image: np.ndarray, x: float, top: float, size: float, edge: str,
 
 def _example():
     """The digits drawn: one item, two augmented draws of it, and a batch's first images."""
+
+    from torchvision.transforms import v2
 
     from ..data import digits
 

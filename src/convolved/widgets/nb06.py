@@ -1,4 +1,9 @@
-"""Explorer of notebook 06: torchvision's transforms (and two of ours) on real photos."""
+"""Explorer of notebook 06: torchvision's transforms (and two of ours) on real photos.
+
+torchvision is imported inside the functions that build transforms: importing it takes about
+2 s (it loads torch._dynamo), which the notebooks that never use it would otherwise pay for
+importing this package.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from dataclasses import dataclass
 import ipywidgets as w
 import torch
 from matplotlib.figure import Figure
-from torchvision.transforms import v2
 
 from .. import data, plotting, transforms
 from .._validate import as_int
@@ -47,7 +51,7 @@ def _knobs(size: int) -> dict[str, Knob | None]:
 def build_transform(name: str, value: float, size: int):
     """The transform the explorer applies: ``name`` with its slider at ``value``, for photos whose
     shorter side is ``size``. Ours work on floats, so they come after a conversion to float."""
-
+    from torchvision.transforms import v2  # here, not at the top: see the module's docstring
     whole = max(1, round(value))
     built = {
         "Resize": lambda: v2.Resize(whole),
@@ -150,7 +154,7 @@ class TransformExplorer(Explorer):
 
     def results(self) -> list:
         """The photo as a (C, H, W) uint8 tensor, then one result per seed."""
-
+        from torchvision.transforms import v2  # here, not at the top: see the module's docstring
         image = v2.ToImage()(self.source())
         transform = self.current_transform()
         state = torch.get_rng_state()  # the explorer must not change the notebook's random numbers

@@ -1,4 +1,9 @@
-"""Explorer of notebook 07: a Dataset's items and the augmented views each draw gives."""
+"""Explorer of notebook 07: a Dataset's items and the augmented views each draw gives.
+
+torchvision is imported inside the functions that build transforms: importing it takes about
+2 s (it loads torch._dynamo), which the notebooks that never use it would otherwise pay for
+importing this package.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import ipywidgets as w
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from torchvision.transforms import v2
 
 from .. import plotting
 from .._validate import as_int
@@ -19,6 +23,7 @@ def digit_augmentations() -> dict:
     The last one flips left and right: it changes what a digit shows, so it is no augmentation
     for digits (a flipped 3 is not a 3), which is the point of showing it.
     """
+    from torchvision.transforms import v2  # here, not at the top: see the module's docstring
 
     smooth = v2.InterpolationMode.BILINEAR  # nearest-neighbour rotation of 8×8 pixels looks torn
     return {
