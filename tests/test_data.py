@@ -156,3 +156,11 @@ def test_speed_helpers():
     assert seconds >= 0 and len(calls) == 4
     timings = speed.race({"sum": lambda image, kernel: image.sum() + kernel.sum()}, np.ones((8, 8)), [3, 5])
     assert list(timings) == ["sum"] and len(timings["sum"]) == 2
+
+
+def test_load_image_keeps_each_resized_photo_but_hands_out_copies():
+    first = data.load_image("coins", 24)
+    first[:] = 0  # a learner's edit must not reach the next caller
+    again = data.load_image("coins", 24)
+    assert again.max() > 0 and again.flags.writeable
+    assert np.array_equal(data.load_image("coins", 24, dtype="uint8"), np.rint(again * 255))

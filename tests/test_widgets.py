@@ -286,3 +286,24 @@ def test_a_picture_drawn_into_a_reused_figure_is_the_one_a_fresh_figure_gives():
         assert bytes(explorer.view.value) != first, notebook
         control.value = start
         assert bytes(explorer.view.value) == first, f"notebook {notebook}'s explorer"
+
+
+def test_photo_explorers_prepare_the_other_photos_only_once_a_learner_interacts():
+    import threading
+
+    from convolved import data
+    from convolved.widgets import PoolingExplorer
+
+    data._resized.cache_clear()
+    explorer = PoolingExplorer(image="camera", size=32)
+    assert not any(t.name == "prepare_images" for t in threading.enumerate())  # a notebook run pays nothing
+    assert data._resized.cache_info().currsize == 1  # the photo shown
+    explorer.kernel_size.value = 4  # the learner's first change
+    for thread in threading.enumerate():
+        if thread.name == "prepare_images":
+            thread.join()
+    assert data._resized.cache_info().currsize == len(data.IMAGES)
+    assert explorer.on_first_change is None  # started once
+    hits = data._resized.cache_info().hits
+    explorer.photo.value = "coins"
+    assert data._resized.cache_info().hits > hits  # switching photos reuses the prepared one

@@ -26,6 +26,10 @@ class Explorer:
     """
 
     title = "Explorer"
+    #: Work worth doing once a learner interacts (such as preparing the photos to switch to), set
+    #: by a subclass after ``__init__`` and started at the first change: a notebook that only
+    #: runs its cells never pays for it.
+    on_first_change: Callable[[], None] | None = None
 
     def __init__(self, controls: list[w.Widget], layout: w.Widget | None = None):
         # Every redraw leaves a figure's worth of garbage, and now and then Python's full garbage
@@ -152,6 +156,9 @@ class Explorer:
     def _changed(self, change) -> None:
         # react() runs for every change, even one made by react() itself or inside holding();
         # the figure is drawn once, when the outermost change is done.
+        if self.on_first_change is not None:
+            start, self.on_first_change = self.on_first_change, None
+            start()
         with self.holding():
             self.react(change)
 

@@ -34,8 +34,9 @@ class KernelExplorer(Explorer):
         layout = w.HBox([w.VBox([self.photo, self.preset]), grid])
         self._loading = False
         self._colorbar = None  # made at the first draw, then updated
-        data.prepare_images(data.IMAGES, self.photo_size, gray=True)  # the other photos, meanwhile
         super().__init__([self.photo, self.preset, *self.cells], layout)
+        # The other photos, prepared once the learner starts switching.
+        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size, gray=True)
 
     @property
     def kernel(self) -> np.ndarray:

@@ -55,8 +55,9 @@ class PoolingExplorer(Explorer):
                     self.ceil_mode]
         layout = w.HBox([w.VBox([self.photo, self.mode, self.noise]),
                          w.VBox([self.kernel_size, self.stride, self.padding, self.ceil_mode])])
-        data.prepare_images(data.IMAGES, self.photo_size)  # the other photos, meanwhile
         super().__init__(controls, layout)
+        # The other photos, prepared once the learner starts switching.
+        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size)
 
     def settings(self) -> dict:
         """The pooling arguments the controls describe (torch's names)."""

@@ -119,8 +119,9 @@ class TransformExplorer(Explorer):
                                 style=style, layout=w.Layout(width="360px"))
         self._start_value = value
         layout = w.VBox([w.HBox([self.photo, self.transform]), w.HBox([self.parameter, self.seed])])
-        data.prepare_images(data.IMAGES, self.size, fit="shorter")  # the other photos, meanwhile
         super().__init__([self.photo, self.transform, self.parameter, self.seed], layout)
+        # The other photos, prepared once the learner starts switching.
+        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.size, fit="shorter")
 
     def react(self, change) -> None:
         if change is not None and change["owner"] is not self.transform:
