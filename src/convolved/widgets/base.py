@@ -76,6 +76,8 @@ class Explorer:
         what they show is drawn anew.
         """
         if key not in self._figures:
+            if len(self._figures) >= 8:  # the few most recent arrangements are enough
+                del self._figures[next(iter(self._figures))]
             self._figures[key] = make()
             return self._figures[key]
         return plotting.clear_pictures(self._figures[key])
