@@ -87,6 +87,17 @@ class Explorer:
         fig = self.reuse(("canvas", width, height, scale), lambda: diagrams.canvas(width, height, scale)[0])
         return fig, fig.axes[0]
 
+    def panels(self, figsize: tuple[float, float], ncols: int, width_ratios=None):
+        """A figure of ``figsize`` inches with one row of ``ncols`` axes (constrained layout),
+        reused from the last picture of that shape: the figure and its ``ncols`` axes."""
+        def make() -> Figure:
+            fig = Figure(figsize=figsize, layout="constrained")
+            fig.subplots(1, ncols, width_ratios=width_ratios)
+            return fig
+
+        fig = self.reuse(("panels", tuple(figsize), ncols, tuple(width_ratios or ())), make)
+        return fig, fig.axes[:ncols]
+
     def react(self, change) -> None:
         """Adjust other controls after ``change`` (None at start); the figure is drawn after.
 

@@ -61,8 +61,7 @@ class KernelExplorer(Explorer):
         kernel = self.kernel
         feature_map = kernels.apply_kernel(photo, kernel)
         first = self._colorbar is None
-        fig = self.reuse("photo, kernel, feature map", _three_panels)
-        left, middle, right = fig.axes[:3]
+        fig, (left, middle, right) = self.panels((9.6, 3.4), 3, width_ratios=[1, 0.55, 1])
         plotting.draw_image(left, photo, f"input {photo.shape[0]}×{photo.shape[1]} (grayscale)")
         plotting.draw_kernel(middle, kernel, f"kernel ({self.preset.value})")
         # Signed maps (edges) on a red/blue scale centred on zero; all-positive ones (blurs) in gray.
@@ -74,9 +73,3 @@ class KernelExplorer(Explorer):
         else:  # the colour bar stays too, showing the new map's range
             self._colorbar.update_normal(shown)
         return fig
-
-
-def _three_panels() -> Figure:
-    fig = Figure(figsize=(9.6, 3.4), layout="constrained")
-    fig.subplots(1, 3, width_ratios=[1, 0.55, 1])
-    return fig

@@ -115,8 +115,7 @@ class PoolingExplorer(Explorer):
             notes.append(f"stride {s} < window {k}: neighbouring windows overlap")
         if p and self.mode.value == "mean":
             notes.append("mean pooling counts the zero padding in the average (count_include_pad=True)")
-        fig = self.reuse(len(notes), lambda: _two_panels((9.0, 5.2 + 0.2 * len(notes))))
-        left, right = fig.axes
+        fig, (left, right) = self.panels((9.0, 5.2 + 0.2 * len(notes)), 2)
         noise = f", noise σ = {self.noise.value:.2f}" if self.noise.value > 0 else ""
         plotting.draw_image(left, np.clip(image, 0, 1), f"input {image.shape[0]}×{image.shape[1]}{noise}",
                             vmin=0, vmax=1)
@@ -125,9 +124,3 @@ class PoolingExplorer(Explorer):
                             vmin=0, vmax=1)
         fig.supxlabel("\n".join(notes), fontsize=10)
         return fig
-
-
-def _two_panels(size: tuple[float, float]) -> Figure:
-    fig = Figure(figsize=size, layout="constrained")
-    fig.subplots(1, 2)
-    return fig

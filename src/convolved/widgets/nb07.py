@@ -121,11 +121,13 @@ class DatasetExplorer(Explorer):
         for i, view in enumerate(views):
             top, left = (i // cols) * (height + gap), (i % cols) * (width + gap)
             montage[top:top + height, left:left + width] = view
-        fig = self.reuse((rows, cols), lambda: _figure(rows, cols))
-        left, right = fig.axes
+        fig, (left, right) = self.panels((1.6 * (cols + 1.5) + 0.3, 1.75 * max(rows, 1.4) + 0.55), 2,
+                                         width_ratios=[1.5, cols + 0.15 * cols])
         plotting.draw_image(left, stored, f"stored item {index}\nlabel {label}", vmin=0, vmax=1)
         plotting.draw_image(right, np.ma.masked_invalid(montage), vmin=0, vmax=1)
         right.set_facecolor("white")
+        for spine in right.spines.values():  # the montage is framed by its tiles alone
+            spine.set_visible(False)
         for i in range(n):
             right.text((i % cols) * (width + gap) + width / 2, (i // cols) * (height + gap) - 0.6,
                        f"draw {i + 1}", ha="center", va="bottom", fontsize=8)
@@ -133,12 +135,3 @@ class DatasetExplorer(Explorer):
                      f"“{self.augmentation.value}” (seed {self.seed.value}); "
                      f"len(dataset) = {len(self.data)} whatever the transform", fontsize=10)
         return fig
-
-
-def _figure(rows: int, cols: int) -> Figure:
-    """The stored item on the left, the draws as one montage on the right, without a frame."""
-    fig = Figure(figsize=(1.6 * (cols + 1.5) + 0.3, 1.75 * max(rows, 1.4) + 0.55), layout="constrained")
-    _, right = fig.subplots(1, 2, width_ratios=[1.5, cols + 0.15 * cols])
-    for spine in right.spines.values():
-        spine.set_visible(False)
-    return fig
