@@ -1,13 +1,16 @@
 """Helpers shared by the test modules (imported by them, not collected): hypothesis settings and
-strategies, and the assertion that a checker answered ✗ with a hint."""
+strategies, the assertion that a checker answered ✗ with a hint, and the explorers' picture formats."""
 
 import ast
+import io
 import json
 from pathlib import Path
 
+import numpy as np
 from hypothesis import settings
 from hypothesis import strategies as st
 from IPython.core.inputtransformer2 import TransformerManager
+from PIL import Image
 
 from convolved.exercises import Feedback
 
@@ -65,3 +68,17 @@ def learner_checks(notebook: Path) -> list[tuple[str, str, tuple]]:
             arguments = tuple(eval(ast.unparse(arg), namespace) for arg in call.args)  # noqa: S307
             checks.append((source.splitlines()[0], call.func.attr, arguments))
     return checks
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+
+
+def assert_looks_the_same(png: bytes, jpeg: bytes) -> None:
+    """A photo explorer's JPEG shows the picture its saved PNG shows: the same size, colours
+    within a few levels (JPEG's error at quality 90)."""
+    assert png.startswith(PNG_SIGNATURE) and jpeg.startswith(JPEG_SIGNATURE)
+    a, b = (np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=float) for data in (png, jpeg))
+    assert a.shape == b.shape
+    error = np.abs(a - b)
+    assert error.mean() < 1.5 and np.percentile(error, 99) < 16, (error.mean(), np.percentile(error, 99))

@@ -9,13 +9,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers import PNG_SIGNATURE
 from PIL import Image
 
 from convolved import figures
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "images"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def png_chunks(path: Path) -> list[tuple[bytes, bytes]]:

@@ -6,11 +6,10 @@ import base64
 
 import pytest
 import torch
+from helpers import PNG_SIGNATURE
 from torch import nn
 
 from convolved.widgets import TransposeConvExplorer
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture()

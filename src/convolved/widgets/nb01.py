@@ -15,6 +15,7 @@ class KernelExplorer(Explorer):
     """Pick a photo and a kernel (a preset, or type your own 3×3) and see the feature map."""
 
     title = "Kernel explorer"
+    photos = True
 
     def __init__(self, image="camera", kernel="vertical edges", size=256):
         if image not in data.IMAGES:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from .. import diagrams, shapes
 from .base import Explorer
@@ -82,14 +84,19 @@ class TransposeConvExplorer(Explorer):
         shown = np.where(counts > 0, counts, np.nan)  # cells no copy reaches stay blank
         diagrams.grid(ax, shown, x_out, top, fill=fill, fontsize=size_font,
                       text_color=diagrams.COLORS["muted"] if side > 20 else None)
+        # Every other input pixel's copy: a dashed outline in its colour, inset by 0, 1 or 2 steps
+        # so that overlapping copies stay apart (one collection: drawn as one).
         inset = min(0.18, 0.5 / max(m, 1))
-        for number, (i, j) in enumerate(np.ndindex(m, m)):
-            color = _COPY_COLORS[number % len(_COPY_COLORS)]
-            if (i, j) == chosen:
-                continue
-            shift = inset * (number % 3)
-            diagrams.add_patch(ax, _outline(x_out + j * s + shift, top - i * s - shift, k - 2 * shift,
-                                            color, 1.0))
+        copies = [(number, i, j) for number, (i, j) in enumerate(np.ndindex(m, m)) if (i, j) != chosen]
+        shifts = [inset * (number % 3) for number, _, _ in copies]
+        outlines = [Rectangle((x_out + j * s + shift, top - i * s - shift - (k - 2 * shift)),
+                              k - 2 * shift, k - 2 * shift)
+                    for (_, i, j), shift in zip(copies, shifts, strict=True)]
+        if outlines:
+            ax.add_collection(PatchCollection(
+                outlines, facecolors="none", linewidths=1.0, linestyles=[(0, (3, 1.5))], zorder=4,
+                edgecolors=[_COPY_COLORS[number % len(_COPY_COLORS)] for number, _, _ in copies]),
+                autolim=False)
         diagrams.frame(ax, x_out + chosen[1] * s, top - chosen[0] * s, k, k,
                        color=diagrams.COLORS["kernel"], lw=3)
         diagrams.frame(ax, x_out + p, top - p, n, n, color=diagrams.COLORS["output"], lw=2.5)
@@ -118,9 +125,3 @@ def _tint(count: float) -> str:
     shades = ["#FDF1E7", "#FBE5D3", "#F6C9A5", "#F0AC78", "#E98F4D"]
     return shades[min(int(count), len(shades)) - 1]
 
-
-def _outline(x: float, top: float, side: float, color: str, lw: float):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x, top - side), side, side, fill=False, edgecolor=color, linewidth=lw,
-                     zorder=4, linestyle=(0, (3, 1.5)))

@@ -98,6 +98,7 @@ class TransformExplorer(Explorer):
     drawn at the same pixel scale so that crops and resizes show their size."""
 
     title = "Transform explorer"
+    photos = True
     n_draws = 3
 
     def __init__(self, image="chelsea", transform="RandomRotation", value=None, seed=0, size=128):

@@ -65,7 +65,7 @@ class StampingRenderer(RendererAgg):
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or angle or gc.get_alpha() != 1:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        fx, fy = round(x % 1 * 8) / 8, round(y % 1 * 8) / 8  # eighths of a pixel are enough
+        fx, fy = round(x % 1 * 2) / 2, round(y % 1 * 2) / 2  # halves of a pixel: 4 stamps of a text, not 64
         font = self._pillow_font(prop)
         key = (s, font.path, font.size, gc.get_rgb(), gc.get_antialiased(), fx, fy)
         if key not in self.stamps:
