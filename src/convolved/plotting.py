@@ -16,6 +16,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
+from .diagrams import CellTexts
+
 __all__ = [
     "draw_image",
     "draw_kernel",
@@ -159,11 +161,16 @@ def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
     limit = limit or float(np.abs(k).max()) or 1.0
     ax.imshow(k, cmap=DIVERGING, vmin=-limit, vmax=limit)
     if annotate and k.size <= 49:
+        # Two artists (white numbers on deep colours, black on pale), not one Text per cell:
+        # notebook 01's explorer draws this kernel at every change.
+        numbers: dict[str, list] = {"white": [], "black": []}
         for (i, j), value in np.ndenumerate(k):
             shown = round(float(value), 2) + 0.0  # + 0.0 turns -0.0 into 0.0
             text = f"{shown:g}" if shown == int(shown) else f"{shown:.2f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=9,
-                    color="white" if abs(value) > 0.6 * limit else "black")
+            numbers["white" if abs(value) > 0.6 * limit else "black"].append((j, i, text))
+        for color, items in numbers.items():
+            if items:
+                ax.add_artist(CellTexts(items, fontsize=9, color=color))
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
