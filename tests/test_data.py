@@ -55,6 +55,19 @@ def test_load_image_bad_input(kwargs, error, match):
         data.load_image(**kwargs)
 
 
+def test_photos_are_prepared_from_the_next_one_on(monkeypatch):
+    """In the order a learner steps through the dropdown, without the one on screen."""
+    import threading
+
+    loaded = []
+    monkeypatch.setattr(data, "load_image", lambda name, *args, **kwargs: loaded.append((name, args, kwargs)))
+    data.prepare_images(["a", "b", "c", "d"], 64, gray=True, after="c")
+    for thread in threading.enumerate():
+        if thread.name == "prepare_images":
+            thread.join()
+    assert loaded == [(name, (64,), {"gray": True}) for name in "dab"]
+
+
 def test_to_batch_layouts():
     assert data.to_batch(np.zeros((5, 7))).shape == (1, 1, 5, 7)
     batch = data.to_batch(np.arange(5 * 7 * 3, dtype=np.float32).reshape(5, 7, 3))

@@ -79,10 +79,20 @@ def load_image(name: str = "camera", size: int | tuple[int, int] | None = None, 
     return np.rint(image * 255.0).astype(np.uint8) if dtype == "uint8" else image.copy()
 
 
-def prepare_images(names, *args, **kwargs) -> None:
+def prepare_images(names, *args, after: str | None = None, **kwargs) -> None:
     """Load and resize ``names`` as ``load_image(name, *args, **kwargs)`` would, in a background
     thread: an explorer then switches photos without decoding and resizing one while a learner
-    waits (the first look at a photo took 20–40 ms of a redraw)."""
+    waits (the first look at a photo took 20–40 ms of a redraw).
+
+    ``after``: the photo on screen now, which the caller loads itself. The others are prepared
+    in the order a learner steps through a dropdown, starting with the next one; preparing the
+    one on screen as well would only do its work twice, at the same time.
+    """
+    names = list(names)
+    if after in names:
+        start = names.index(after)
+        names = names[start + 1:] + names[:start]
+
     def load() -> None:
         for name in names:
             load_image(name, *args, **kwargs)

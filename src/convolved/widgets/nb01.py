@@ -37,7 +37,8 @@ class KernelExplorer(Explorer):
         self._colorbar = None  # made at the first draw, then updated
         super().__init__([self.photo, self.preset, *self.cells], layout)
         # The other photos, prepared once the learner starts switching.
-        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size, gray=True)
+        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size, gray=True,
+                                                              after=self.photo.value)
 
     @property
     def kernel(self) -> np.ndarray:

@@ -57,7 +57,8 @@ class PoolingExplorer(Explorer):
                          w.VBox([self.kernel_size, self.stride, self.padding, self.ceil_mode])])
         super().__init__(controls, layout)
         # The other photos, prepared once the learner starts switching.
-        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size)
+        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size,
+                                                              after=self.photo.value)
 
     def settings(self) -> dict:
         """The pooling arguments the controls describe (torch's names)."""

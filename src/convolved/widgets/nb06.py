@@ -122,7 +122,8 @@ class TransformExplorer(Explorer):
         layout = w.VBox([w.HBox([self.photo, self.transform]), w.HBox([self.parameter, self.seed])])
         super().__init__([self.photo, self.transform, self.parameter, self.seed], layout)
         # The other photos, prepared once the learner starts switching.
-        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.size, fit="shorter")
+        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.size, fit="shorter",
+                                                              after=self.photo.value)
 
     def react(self, change) -> None:
         if change is not None and change["owner"] is not self.transform:
