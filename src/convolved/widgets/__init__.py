@@ -1,8 +1,9 @@
-"""Explorers: small interactive figures built from ipywidgets controls and a rendered PNG.
+"""Explorers: small interactive figures built from ipywidgets controls and a rendered picture.
 
 An explorer draws a matplotlib figure into an ``ipywidgets.Image`` and redraws it whenever a
-control changes. Displayed in a notebook it is a live widget; the saved notebook also keeps a
-PNG of its current view, so it reads well where no kernel runs (GitHub, an untrusted notebook).
+control changes (as a PNG, or a JPEG for the explorers of photos). Displayed in a notebook it is
+a live widget; the saved notebook also keeps a PNG of its current view, so it reads well where no
+kernel runs (GitHub, an untrusted notebook).
 
 One module per notebook (``nb01``, ...) holds that notebook's explorers, all built on
 :class:`~convolved.widgets.base.Explorer`; importing :mod:`convolved.widgets` makes every
