@@ -71,7 +71,7 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
         vmin, vmax, cmap = -limit, limit, DIVERGING if cmap == "gray" else cmap
     if array.ndim == 3:
         array = np.clip(array, 0, 1)
-    shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="none")
     ax.xaxis.set_visible(False)
     ax.yaxis.set_visible(False)
     if title:
