@@ -52,7 +52,9 @@ def offline():
 
 
 def strict_nbval_command(path: Path) -> list[str]:
+    # Only nbval's plugin is needed: loading hypothesis's and anyio's took another second.
     return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+            "-p", "no:hypothesispytest", "-p", "no:anyio",
             "-o", "addopts=", "--nbval", "--nbval-current-env",
             "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), str(path)]
 
