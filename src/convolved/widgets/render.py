@@ -91,7 +91,10 @@ class StampingRenderer(RendererAgg):
         # The pixel centres' positions in the unit square, then in the image's pixels.
         columns = ((np.arange(x0, x1) + 0.5 - x - e) / a * width).astype(int).clip(0, width - 1)
         rows = ((np.arange(y0, y1) + 0.5 - y - f) / d * height).astype(int).clip(0, height - 1)
-        return self._renderer.draw_image(gc, x0, y0, np.ascontiguousarray(im[rows[:, None], columns]))
+        # Each RGBA pixel as one 32-bit number: picking rows, then columns, is five times quicker.
+        pixels = np.ascontiguousarray(im).view(np.uint32).reshape(height, width)
+        scaled = pixels.take(rows, 0).take(columns, 1).view(np.uint8).reshape(len(rows), len(columns), 4)
+        return self._renderer.draw_image(gc, x0, y0, scaled)
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
