@@ -15,7 +15,6 @@ Figures saved to files (``make images``) are drawn by Agg alone.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np
@@ -44,7 +43,7 @@ class StampingRenderer(RendererAgg):
     """Agg, drawing and measuring horizontal opaque texts with Pillow, from stamps shared by
     every renderer, and scaling images itself."""
 
-    stamps: dict = {}  # (text, font, size, colour, sub-pixel offset) → (RGBA bitmap, left, top)
+    stamps: dict = {}  # (text, font, size, colour, antialiasing) → (RGBA bitmap, left, top)
     stamp_bytes = 0
 
     _last = (None, None, None)  # the last FontProperties, what it said, and its Pillow font
@@ -105,24 +104,24 @@ class StampingRenderer(RendererAgg):
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or angle or gc.get_alpha() != 1:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        fx, fy = round(x % 1 * 2) / 2, round(y % 1 * 2) / 2  # halves of a pixel: 4 stamps of a text, not 64
         font = self._pillow_font(prop)
-        key = (s, font.path, font.size, gc.get_rgb(), gc.get_antialiased(), fx, fy)
+        key = (s, font.path, font.size, gc.get_rgb(), gc.get_antialiased())
         if key not in self.stamps:
-            self._keep(key, self._stamp(font, s, gc, fx, fy))
+            self._keep(key, self._stamp(font, s, gc))
         bitmap, left, top = self.stamps[key]
         # (x, y) is where the text's baseline starts, y running down (Matplotlib flips y for
-        # Agg); draw_image takes the bitmap's bottom row.
-        self._renderer.draw_image(gc, math.floor(x) - left,
-                                  self.height - (math.floor(y) - top + bitmap.shape[0]), bitmap)
+        # Agg), rounded to a whole pixel as Agg rounds it: one stamp serves a text wherever it
+        # goes. draw_image takes the bitmap's bottom row.
+        self._renderer.draw_image(gc, round(x) - left, self.height - (round(y) - top + bitmap.shape[0]),
+                                  bitmap)
 
     @staticmethod
-    def _stamp(font, s, gc, fx, fy):
-        """The text in the colour of ``gc`` on transparency, its baseline at (left + fx, top + fy)."""
+    def _stamp(font, s, gc):
+        """The text in the colour of ``gc`` on transparency, its baseline starting at (left, top)."""
         ink_left, ink_top, ink_right, ink_bottom = font.getbbox(s, anchor="ls")
         left, top = _MARGIN - min(ink_left, 0), _MARGIN - min(ink_top, 0)
         mask = Image.new("L", (left + ink_right + _MARGIN + 1, top + max(ink_bottom, 0) + _MARGIN + 1))
-        ImageDraw.Draw(mask).text((left + fx, top + fy), s, font=font, fill=255, anchor="ls",
+        ImageDraw.Draw(mask).text((left, top), s, font=font, fill=255, anchor="ls",
                                   fontmode="L" if gc.get_antialiased() else "1")
         bitmap = np.empty((*mask.size[::-1], 4), np.uint8)
         bitmap[..., :3] = np.round(np.array(to_rgba(gc.get_rgb())[:3]) * 255)
