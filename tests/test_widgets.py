@@ -238,9 +238,14 @@ def _picture(canvas_class, texts, **extra) -> np.ndarray:
     ax.set_axis_off()
     for x, y, text, style in texts:
         ax.text(x, y, text, **style, **extra)
+    return _pixels(canvas_class, fig)[..., :3]
+
+
+def _pixels(canvas_class, fig) -> np.ndarray:
+    """The figure drawn on a canvas of ``canvas_class``: Agg's, or the explorers'."""
     canvas = canvas_class(fig)
     canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    return np.asarray(canvas.buffer_rgba()).astype(int)
 
 
 def _ink(picture: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray]:
@@ -302,9 +307,7 @@ def test_the_explorers_canvas_scales_images_as_agg_does(shape, origin):
         ax = fig.subplots()
         ax.imshow(data, cmap="RdBu_r", interpolation="none", origin=origin)
         ax.set_axis_off()
-        canvas = canvas_class(fig)
-        canvas.draw()
-        pictures.append(np.asarray(canvas.buffer_rgba()).astype(int))
+        pictures.append(_pixels(canvas_class, fig))
     (top, bottom, left, right), _ = _ink(pictures[0][..., :3])
     assert np.abs(np.subtract(_ink(pictures[1][..., :3])[0], (top, bottom, left, right))).max() <= 1
     # Inside (Matplotlib 3.8 rounds an image's last column or row its own way):
@@ -328,9 +331,7 @@ def test_the_explorers_canvas_draws_a_turned_image_as_agg_does():
         ax.set_ylim(-30, 30)
         ax.imshow(data, interpolation="none", extent=(0, 20, 0, 30),
                   transform=Affine2D().rotate_deg(30) + ax.transData)
-        canvas = canvas_class(fig)
-        canvas.draw()
-        pictures.append(np.asarray(canvas.buffer_rgba()).astype(int))
+        pictures.append(_pixels(canvas_class, fig))
     differ = np.abs(pictures[0] - pictures[1]).max(-1) > 0
     assert (pictures[0] != 255).any() and differ.mean() < 0.05, differ.mean()
 
