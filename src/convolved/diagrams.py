@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
-from matplotlib.colors import to_hex, to_rgb
+from matplotlib.colors import to_hex, to_rgb, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, PathPatch, Rectangle
 from matplotlib.path import Path
@@ -154,17 +154,28 @@ def grid(ax, values, x: float, top: float, *, cell: float = 1.0, kind: str = "in
     if numbers:
         ax.add_artist(CellTexts(numbers, fontsize=fontsize, weight=weight,
                                 color=text_color or COLORS["text"], zorder=3))
-    # One collection of squares for all cells, their corners computed at once (anticlockwise
-    # from the bottom left, as a Rectangle's): an explorer's few hundred cells as separate
-    # patches, or as Rectangles gathered into a collection, cost it tens of milliseconds.
-    left = x + cell * np.arange(cols)
-    bottom = top - cell * np.arange(1, rows + 1)
-    x0, y0 = np.meshgrid(left, bottom)
-    x0, y0 = x0.ravel(), y0.ravel()
-    corners = np.stack([np.stack([x0, y0], -1), np.stack([x0 + cell, y0], -1),
-                        np.stack([x0 + cell, y0 + cell], -1), np.stack([x0, y0 + cell], -1)], 1)
-    ax.add_collection(PolyCollection(corners, facecolors=colors, edgecolors=edge, linewidths=0.8,
-                                     zorder=1), autolim=ax.get_autoscale_on())
+    # One collection of squares for all cells: an explorer's few hundred cells as separate
+    # patches cost it tens of milliseconds.
+    left, bottom = np.meshgrid(x + cell * np.arange(cols), top - cell * np.arange(1, rows + 1))
+    # Each distinct colour is converted once (a grid has a handful), not once per cell.
+    palette = {color: to_rgba(color) for color in set(colors)}
+    ax.add_collection(PolyCollection(boxes(left.ravel(), bottom.ravel(), cell, cell),
+                                     facecolors=[palette[color] for color in colors],
+                                     edgecolors=edge, linewidths=0.8, zorder=1),
+                      autolim=ax.get_autoscale_on())
+
+
+def boxes(left, bottom, width, height) -> np.ndarray:
+    """The corners of rectangles, anticlockwise from the bottom left as a Rectangle's, for a
+    ``PolyCollection``: many boxes as one artist, with no ``Rectangle`` made for each (an
+    explorer draws a few hundred at every change).
+
+    >>> boxes([0, 2], [0, 0], 1, 2)[1].tolist()
+    [[2.0, 0.0], [3.0, 0.0], [3.0, 2.0], [2.0, 2.0]]
+    """
+    x0, y0, x1, y1 = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (
+        left, bottom, np.add(left, width), np.add(bottom, height))))
+    return np.stack([np.stack(corner, -1) for corner in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))], 1)
 
 
 class CellTexts(Artist):
@@ -204,8 +215,9 @@ class CellTexts(Artist):
         if len(offsets) > 4096:  # a bound, far above what the course's pictures need
             offsets.clear()
         style = (template.get_fontproperties(), type(renderer), renderer.dpi, flip)
+        known: dict = {}  # text → its calls, for this drawing: hashing the style once per text
         for (px, py), (x, y, text) in zip(points, self.items, strict=True):
-            calls = offsets.get((text, *style))
+            calls = known.get(text) or offsets.get((text, *style))
             if calls is None:
                 template.set_position((x, y))
                 template.set_text(text)
@@ -215,6 +227,7 @@ class CellTexts(Artist):
                 calls = offsets[(text, *style)] = [
                     (line_x - px, line_y - base_y, line, prop, ismath)
                     for line_x, line_y, line, prop, ismath in recorder.calls]
+            known[text] = calls
             for dx, dy, line, prop, ismath in calls:
                 renderer.draw_text(gc, px + dx, (height - py if flip else py) + dy, line, prop, 0,
                                    ismath=ismath)

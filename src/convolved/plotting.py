@@ -79,6 +79,9 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
     if colorbar:
         bar = ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
         bar.ax.xaxis.set_visible(False)  # the bar's width has no ticks (see draw_kernel)
+        # The bar has no label, so nothing to place beside its numbers: at a fixed position,
+        # drawing the bar no longer measures every number first (2 ms of an explorer's redraw).
+        bar.ax.yaxis.set_label_coords(1, 0.5)
     return shown
 
 
@@ -160,7 +163,7 @@ def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
     k = image_array(kernel) if np.ndim(kernel) > 1 else np.asarray(kernel)[None]  # a 1-D kernel: one row
     k = k.astype(np.float32)
     limit = limit or float(np.abs(k).max()) or 1.0
-    ax.imshow(k, cmap=DIVERGING, vmin=-limit, vmax=limit)
+    ax.imshow(k, cmap=DIVERGING, vmin=-limit, vmax=limit, interpolation="none")  # sharp cells
     if annotate and k.size <= 49:
         # Two artists (white numbers on deep colours, black on pale), not one Text per cell:
         # notebook 01's explorer draws this kernel at every change.
@@ -229,7 +232,7 @@ def to_png(fig, dpi=80, compress_level=1) -> bytes:
     row above (PNG's "Up" filter, one NumPy subtraction), which compresses as well as the per-row
     filter choice Pillow makes, in half the time.
     """
-    rgb = _drawn(fig, dpi)
+    rgb = np.asarray(_drawn(fig, dpi))
     height, width = rgb.shape[:2]
     pixels = rgb.reshape(height, 3 * width)
     rows = np.empty((height, 1 + 3 * width), np.uint8)
@@ -242,7 +245,7 @@ def to_png(fig, dpi=80, compress_level=1) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, not interlaced
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows.tobytes(), compress_level)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(rows, compress_level)) + chunk(b"IEND", b""))
 
 
 def to_jpeg(fig, dpi=80, quality=90) -> bytes:
@@ -255,18 +258,20 @@ def to_jpeg(fig, dpi=80, quality=90) -> bytes:
     b'\\xff\\xd8\\xff'
     """
     out = io.BytesIO()
-    Image.fromarray(_drawn(fig, dpi)).save(out, "JPEG", quality=quality, subsampling=0)
+    _drawn(fig, dpi).save(out, "JPEG", quality=quality, subsampling=0)
     return out.getvalue()
 
 
-def _drawn(fig, dpi) -> np.ndarray:
-    """The figure's pixels (height, width, RGB), drawn once on an Agg canvas."""
+def _drawn(fig, dpi) -> Image.Image:
+    """The figure drawn once on an Agg canvas, as an RGB image."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig.set_dpi(dpi)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    return np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])  # opaque: alpha adds nothing
+    rgba = np.asarray(canvas.buffer_rgba())
+    # Opaque, so alpha adds nothing; Pillow drops it three times as fast as a NumPy copy.
+    return Image.frombuffer("RGBA", rgba.shape[1::-1], rgba, "raw", "RGBA", 0, 1).convert("RGB")
 
 
 def plot_timings(timings: dict, sizes, xlabel="kernel size k (k×k)", title=None):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from .. import diagrams, shapes
 from .base import Explorer
@@ -88,14 +87,14 @@ class TransposeConvExplorer(Explorer):
         # so that overlapping copies stay apart (one collection: drawn as one).
         inset = min(0.18, 0.5 / max(m, 1))
         copies = [(number, i, j) for number, (i, j) in enumerate(np.ndindex(m, m)) if (i, j) != chosen]
-        shifts = [inset * (number % 3) for number, _, _ in copies]
-        outlines = [Rectangle((x_out + j * s + shift, top - i * s - shift - (k - 2 * shift)),
-                              k - 2 * shift, k - 2 * shift)
-                    for (_, i, j), shift in zip(copies, shifts, strict=True)]
-        if outlines:
-            ax.add_collection(PatchCollection(
-                outlines, facecolors="none", linewidths=1.0, linestyles=[(0, (3, 1.5))], zorder=4,
-                edgecolors=[_COPY_COLORS[number % len(_COPY_COLORS)] for number, _, _ in copies]),
+        if copies:
+            numbers, rows, cols = np.array(copies).T
+            shifts = inset * (numbers % 3)
+            ax.add_collection(PolyCollection(
+                diagrams.boxes(x_out + cols * s + shifts, top - rows * s - k + shifts,
+                               k - 2 * shifts, k - 2 * shifts),
+                facecolors="none", linewidths=1.0, linestyles=[(0, (3, 1.5))], zorder=4,
+                edgecolors=[_COPY_COLORS[number % len(_COPY_COLORS)] for number in numbers]),
                 autolim=False)
         diagrams.frame(ax, x_out + chosen[1] * s, top - chosen[0] * s, k, k,
                        color=diagrams.COLORS["kernel"], lw=3)
