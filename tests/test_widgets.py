@@ -355,6 +355,40 @@ def test_a_picture_drawn_into_a_reused_figure_is_the_one_a_fresh_figure_gives():
         assert bytes(explorer.view.value) == first, f"notebook {notebook}'s explorer"
 
 
+def test_draw_image_in_an_emptied_figure_gives_its_kept_image_new_pixels():
+    """clear_pictures hides the images; draw_image shows the next picture in the one kept on the
+    axes (same shape), its colour bar following, or replaces it (another shape). The pixels are
+    those of a figure drawn afresh, and hidden images do not pile up."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rng = np.random.default_rng(0)
+
+    def draw(fig, gray, rgb, colorbar):
+        left, right = fig.axes[:2]
+        shown = plotting.draw_image(left, gray, "map", symmetric=True, colorbar=colorbar)
+        plotting.draw_image(right, rgb, "photo")
+        return shown
+
+    def empty_figure():
+        fig = Figure(figsize=(5, 2.5))
+        fig.subplots(1, 2)
+        return fig
+
+    kept = empty_figure()
+    first = draw(kept, rng.normal(size=(8, 8)), rng.random((8, 8, 3)), colorbar=True)
+    for step in range(4):
+        gray = rng.normal(size=(8, 8)) * (step + 1)  # a new range: the colour bar must follow
+        rgb = rng.random((8 - step, 8, 3))  # a new shape at every step: replaced
+        plotting.clear_pictures(kept)
+        shown = draw(kept, gray, rgb, colorbar=False)
+        assert shown is first  # the same image, new pixels
+        assert [len(ax.images) for ax in kept.axes[:2]] == [1, 1]
+        fresh = empty_figure()
+        draw(fresh, gray, rgb, colorbar=True)
+        assert np.array_equal(_pixels(FigureCanvasAgg, kept), _pixels(FigureCanvasAgg, fresh)), step
+
+
 def test_photo_explorers_prepare_the_other_photos_only_once_a_learner_interacts():
     import threading
 

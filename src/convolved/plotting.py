@@ -13,6 +13,7 @@ import struct
 import zlib
 
 import numpy as np
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -71,7 +72,7 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
         vmin, vmax, cmap = -limit, limit, DIVERGING if cmap == "gray" else cmap
     if array.ndim == 3:
         array = np.clip(array, 0, 1)
-    shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="none")
+    shown = _show(ax, array, cmap, vmin, vmax)
     ax.xaxis.set_visible(False)
     ax.yaxis.set_visible(False)
     if title:
@@ -82,6 +83,33 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
         # The bar has no label, so nothing to place beside its numbers: at a fixed position,
         # drawing the bar no longer measures every number first (2 ms of an explorer's redraw).
         bar.ax.yaxis.set_label_coords(1, 0.5)
+    return shown
+
+
+def _show(ax, array, cmap, vmin=None, vmax=None):
+    """``ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="none")``, or, in a figure
+    emptied by :func:`clear_pictures`, the image it kept on ``ax`` showing ``array`` instead.
+
+    An explorer redraws the same axes at every change: giving an image new pixels, colour map and
+    scale costs a tenth of making a new one (about 1 ms). A kept image of another shape is
+    replaced, as are any others kept on ``ax``.
+    """
+    kept = [image for image in ax.images if not image.get_visible()]
+    if kept and kept[0].get_array().shape == array.shape:
+        shown = kept.pop(0)
+        shown.set_data(array)
+        if shown.get_cmap().name != getattr(cmap, "name", cmap):
+            shown.set_cmap(cmap)
+        # A new scale, set in one step (a colour bar that follows the image redraws once),
+        # autoscaled where a limit is None as imshow does.
+        norm = Normalize(vmin, vmax)
+        norm.autoscale_None(shown.get_array())
+        shown.set_norm(norm)
+        shown.set_visible(True)
+    else:
+        shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="none")
+    for image in kept:
+        image.remove()
     return shown
 
 
@@ -105,9 +133,9 @@ def grid_figure(count: int, ncols: int | None = None, size: float = 2.6, suptitl
 
 
 def clear_pictures(fig: Figure) -> Figure:
-    """Remove what a figure's axes show (images, texts, shapes, lines) and blank their titles,
-    keeping the axes, their limits and their frames. Colour bars stay as they are: they are
-    updated with ``colorbar.update_normal``.
+    """Remove what a figure's axes show (texts, shapes, lines) and blank their titles, keeping
+    the axes, their limits and their frames. Images are hidden, kept for :func:`draw_image` to
+    show the next picture's pixels in. Colour bars stay as they are: they follow their image.
 
     An explorer draws its next picture into the figure of the last one: making axes costs more
     than drawing them, a third to a half of a redraw.
@@ -115,7 +143,9 @@ def clear_pictures(fig: Figure) -> Figure:
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":  # the label Matplotlib gives the axes it makes for one
             continue
-        for artist in [*ax.images, *ax.texts, *ax.patches, *ax.collections, *ax.lines, *ax.artists]:
+        for image in ax.images:
+            image.set_visible(False)
+        for artist in [*ax.texts, *ax.patches, *ax.collections, *ax.lines, *ax.artists]:
             artist.remove()
         for side in ("center", "left", "right"):
             ax.set_title("", loc=side)
@@ -163,7 +193,7 @@ def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
     k = image_array(kernel) if np.ndim(kernel) > 1 else np.asarray(kernel)[None]  # a 1-D kernel: one row
     k = k.astype(np.float32)
     limit = limit or float(np.abs(k).max()) or 1.0
-    ax.imshow(k, cmap=DIVERGING, vmin=-limit, vmax=limit, interpolation="none")  # sharp cells
+    _show(ax, k, DIVERGING, -limit, limit)  # interpolation "none": sharp cells
     if annotate and k.size <= 49:
         # Two artists (white numbers on deep colours, black on pale), not one Text per cell:
         # notebook 01's explorer draws this kernel at every change.

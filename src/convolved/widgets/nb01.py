@@ -72,6 +72,7 @@ class KernelExplorer(Explorer):
                                     colorbar=first)
         if first:
             self._colorbar = shown.colorbar
-        else:  # the colour bar stays too, showing the new map's range
+        elif shown.colorbar is not self._colorbar:  # a new image: the bar takes its scale
             self._colorbar.update_normal(shown)
+        # (The image the bar was made with is kept and given each new map: the bar follows it.)
         return fig
