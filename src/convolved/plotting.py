@@ -148,7 +148,8 @@ def clear_pictures(fig: Figure) -> Figure:
         for artist in [*ax.texts, *ax.patches, *ax.collections, *ax.lines, *ax.artists]:
             artist.remove()
         for side in ("center", "left", "right"):
-            ax.set_title("", loc=side)
+            if ax.get_title(loc=side):  # (setting a title, even an empty one, costs 0.1 ms)
+                ax.set_title("", loc=side)
     return fig
 
 
