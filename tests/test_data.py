@@ -144,6 +144,13 @@ class TestPlotting:
                 assert png.format == "PNG"  # at 50 dpi: the figure's size, to the pixel
                 assert abs(png.size[0] - 50 * width) < 1 and abs(png.size[1] - 50 * height) < 1
 
+    def test_png_holds_the_drawn_pixels_exactly(self):
+        fig = plotting.feature_maps(np.random.default_rng(2).standard_normal((3, 6, 6)))
+        png = plotting.to_png(fig, dpi=60)
+        drawn = np.asarray(fig.canvas.buffer_rgba())[..., :3]  # to_png drew on the figure's canvas
+        with Image.open(io.BytesIO(png)) as decoded:
+            assert np.array_equal(np.asarray(decoded.convert("RGB")), drawn)
+
     def test_png_bytes_are_reproducible(self):
         image = np.random.default_rng(1).random((8, 8))
         assert plotting.to_png(plotting.show_image(image)) == plotting.to_png(plotting.show_image(image))
