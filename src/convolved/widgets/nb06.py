@@ -164,7 +164,9 @@ class TransformExplorer(Explorer):
         try:
             outputs = []
             for seed in range(self.seed.value, self.seed.value + self.n_draws):
-                torch.manual_seed(seed)
+                # The CPU's generator, which the transforms draw from: torch.manual_seed would
+                # seed the GPUs' too (not restored below), and with no GPU in use it costs 0.3 ms.
+                torch.default_generator.manual_seed(seed)
                 outputs.append(transform(image))
         finally:
             torch.set_rng_state(state)
