@@ -46,17 +46,18 @@ class StampingRenderer(RendererAgg):
     stamps: dict = {}  # (text, font, size, colour, antialiasing) → (RGBA bitmap, left, top)
     stamp_bytes = 0
 
-    _last = (None, None, None)  # the last FontProperties, what it said, and its Pillow font
+    fonts: dict = {}  # what a FontProperties says, and the dpi → its Pillow font
 
     def _pillow_font(self, prop) -> ImageFont.FreeTypeFont:
-        # A grid's numbers come with one FontProperties in a row: finding its font file once
-        # saves a few milliseconds per picture.
-        said = (prop.get_size_in_points(), prop.get_weight(), prop.get_style(), tuple(prop.get_family()),
-                self.dpi)
-        last_prop, last_said, font = self._last
-        if prop is not last_prop or said != last_said:
-            font = _font(findfont(prop), said[0] * self.dpi / 72)
-            self._last = (prop, said, font)
+        # Finding the font file costs more than stamping the text: it is done once per style
+        # (a picture has a handful, and draws a few hundred texts).
+        said = (prop.get_size_in_points(), prop.get_weight(), prop.get_style(), prop.get_stretch(),
+                prop.get_variant(), tuple(prop.get_family()), prop.get_file(), self.dpi)
+        font = self.fonts.get(said)
+        if font is None:
+            if len(self.fonts) > 256:  # a bound, far above what the course's pictures need
+                self.fonts.clear()
+            font = self.fonts[said] = _font(findfont(prop), said[0] * self.dpi / 72)
         return font
 
     def option_scale_image(self) -> bool:
