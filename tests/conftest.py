@@ -1,5 +1,6 @@
 """Test-wide settings: hypothesis draws the same examples in CI and new ones on a laptop; the
-long tests start first; the website and slides tests run only when asked for."""
+long tests start first; the website and slides tests, and the browser's latency floor, run only
+when asked for."""
 
 import os
 import re
@@ -13,9 +14,11 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
-#: Markers of the tests that build and check what a make target builds, outside `make test`:
-#: they run when their module is named on the command line or their marker is selected (-m).
-ON_REQUEST = {"site": "make site", "slides": "make slides"}
+#: Markers of the tests that run outside `make test` (what a make target builds, a measurement
+#: worth taking on a quiet machine), and why: they run when their module is named on the command
+#: line or their marker is selected (-m).
+ON_REQUEST = {"site": "built and checked by `make site`", "slides": "built and checked by `make slides`",
+              "floor": "measured when asked for, on a quiet machine"}
 
 
 #: The long tests first, longest first, so that the quick ones fill the workers' gaps at the end
@@ -36,11 +39,10 @@ def pytest_collection_modifyitems(config, items):
     named = {Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
              for arg in config.invocation_params.args if not arg.startswith("-")}
     for item in items:
-        for marker, target in ON_REQUEST.items():
+        for marker, why in ON_REQUEST.items():
             selected = re.fullmatch(rf"\s*{marker}\s*", config.option.markexpr or "")
             if item.get_closest_marker(marker) and not selected and item.path.resolve() not in named:
-                item.add_marker(pytest.mark.skip(reason=f"built and checked by `{target}` "
-                                                        f"(or `pytest tests/{item.path.name}`)"))
+                item.add_marker(pytest.mark.skip(reason=f"{why} (or `pytest tests/{item.path.name}`)"))
 
 
 def pytest_runtest_setup(item):

@@ -7,9 +7,9 @@ server's API), assert that no cell failed and that the outputs JupyterLab saved 
 committed ones (kernels here run with one thread; tests/test_offline.py checks the learner's
 default thread count), that the explorer rendered, and that changing one of its controls changes
 its picture. Six changes are timed, as a learner sees them (build/browser-latency.json, and
-printed), and so are six changes of a widget that draws nothing: the floor, what JupyterLab,
-Chromium and ipywidgets take on this machine at this time. A screenshot per notebook goes to
-build/screenshots/ for a person to look at.
+printed). Run on its own (`pytest tests/test_browser.py`), the module also times six changes of a
+widget that draws nothing: the floor, what JupyterLab, Chromium and ipywidgets take on this
+machine at this time. A screenshot per notebook goes to build/screenshots/ for a person to look at.
 Without Chromium or Playwright the tests skip with the reason, except under CI=true, where
 they fail: CI must always run them (.ci/run installs Chromium).
 """
@@ -374,6 +374,7 @@ w.VBox([slider, view])
 """
 
 
+@pytest.mark.floor  # a tenth of this worker's time: measured when the module runs on its own
 def test_the_round_trip_floor(lab, browser):
     """The latency of a widget that draws nothing: the part of an explorer's latency that is
     JupyterLab's, Chromium's and ipywidgets', measured in the same run (the machine's speed
