@@ -283,6 +283,37 @@ def test_the_explorers_canvas_copies_its_stamps():
     assert len(StampingRenderer.stamps) == len(TEXTS)
 
 
+@pytest.mark.parametrize("cell", [1.0, 0.35], ids=["apart", "crowded"])
+def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell):
+    """The explorers' renderer adds a grid's number stamps into one image (draw_texts): the
+    pixels are those of drawing each stamp, also where numbers crowd so that their inks meet
+    (then it draws them one by one)."""
+    from matplotlib.figure import Figure
+
+    from convolved import diagrams
+    from convolved.widgets.render import ExplorerCanvas, StampingRenderer
+
+    def picture() -> np.ndarray:
+        fig = Figure(figsize=(4, 3), dpi=80)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, 6)
+        ax.set_ylim(0, 4.5)
+        ax.set_axis_off()
+        values = np.arange(-12, 12).reshape(4, 6) * 1.5
+        diagrams.grid(ax, values, 0.2, 4.2, cell=cell, fontsize=9, fill=diagrams.FILLS["kernel"])
+        return _pixels(ExplorerCanvas, fig)
+
+    at_once = picture()
+    draw_texts = StampingRenderer.draw_texts
+    try:
+        del StampingRenderer.draw_texts  # CellTexts then calls draw_text for each number
+        one_by_one = picture()
+    finally:
+        StampingRenderer.draw_texts = draw_texts
+    assert np.array_equal(at_once, one_by_one)
+    assert (at_once[..., :3] < 100).any()  # the numbers were drawn
+
+
 IMAGES = [  # (shape, origin): shrunk and enlarged, gray and colour, either way up
     ((256, 256), "upper"), ((7, 5), "upper"), ((40, 90, 3), "lower"), ((300, 100), "upper")]
 

@@ -206,7 +206,7 @@ class CellTexts(Artist):
             return
         template = self.template
         template.set_transform(self.axes.transData)
-        points = self.axes.transData.transform([(x, y) for x, y, _ in self.items])
+        points = self.axes.transData.transform([(x, y) for x, y, _ in self.items]).tolist()
         height = renderer.get_canvas_width_height()[1]
         flip = renderer.flipy()
         gc = renderer.new_gc()
@@ -216,6 +216,7 @@ class CellTexts(Artist):
             offsets.clear()
         style = (template.get_fontproperties(), type(renderer), renderer.dpi, flip)
         known: dict = {}  # text → its calls, for this drawing: hashing the style once per text
+        lines = []  # every draw_text call: (x, y, line, prop, ismath)
         for (px, py), (x, y, text) in zip(points, self.items, strict=True):
             calls = known.get(text) or offsets.get((text, *style))
             if calls is None:
@@ -225,12 +226,18 @@ class CellTexts(Artist):
                 template.draw(recorder)  # draws nothing: records where the lines would go
                 base_y = height - py if flip else py
                 calls = offsets[(text, *style)] = [
-                    (line_x - px, line_y - base_y, line, prop, ismath)
+                    (float(line_x - px), float(line_y - base_y), line, prop, ismath)
                     for line_x, line_y, line, prop, ismath in recorder.calls]
             known[text] = calls
-            for dx, dy, line, prop, ismath in calls:
-                renderer.draw_text(gc, px + dx, (height - py if flip else py) + dy, line, prop, 0,
-                                   ismath=ismath)
+            base_y = height - py if flip else py
+            lines.extend((px + dx, base_y + dy, line, prop, ismath) for dx, dy, line, prop, ismath in calls)
+        # An explorer's renderer draws them all at once (widgets.render.StampingRenderer).
+        draw_texts = getattr(renderer, "draw_texts", None)
+        if draw_texts is not None:
+            draw_texts(gc, lines)
+        else:
+            for x, y, line, prop, ismath in lines:
+                renderer.draw_text(gc, x, y, line, prop, 0, ismath=ismath)
         gc.restore()
         self.stale = False
 

@@ -6,7 +6,8 @@ change that brings eight new lines (a formula with new numbers, new titles) spen
 Here the explorers' texts are rasterised by Pillow, with the font file Matplotlib chose (about
 0.4 ms a line), measured by the same font so that Matplotlib's layout places them right, and
 kept as small bitmaps, stamps, copied wherever and whenever the same text comes back (a grid's
-numbers, titles a change leaves as they were). Glyph shapes differ from Matplotlib's by a hint;
+numbers, titles a change leaves as they were); a grid's numbers are added into one image and
+drawn at once. Glyph shapes differ from Matplotlib's by a hint;
 rotated texts, mathtext and transparent texts are left to Agg. Images drawn with
 interpolation="none" (every photo and feature map of plotting.draw_image) are scaled here too,
 to Agg's pixels, skipping Matplotlib's resampling machinery (5 ms for a 256×256 photo, now 2).
@@ -43,7 +44,7 @@ class StampingRenderer(RendererAgg):
     """Agg, drawing and measuring horizontal opaque texts with Pillow, from stamps shared by
     every renderer, and scaling images itself."""
 
-    stamps: dict = {}  # (text, font, size, colour, antialiasing) → (RGBA bitmap, left, top)
+    stamps: dict = {}  # (text, font, size, colour, antialiasing) → (RGBA bitmap, left, top, inked)
     stamp_bytes = 0
 
     fonts: dict = {}  # what a FontProperties says, and the dpi → its Pillow font
@@ -57,7 +58,9 @@ class StampingRenderer(RendererAgg):
         if font is None:
             if len(self.fonts) > 256:  # a bound, far above what the course's pictures need
                 self.fonts.clear()
-            font = self.fonts[said] = _font(findfont(prop), said[0] * self.dpi / 72)
+            # As a plain string: Matplotlib 3.11's font path hashes slowly, and it is part of
+            # every stamp's key.
+            font = self.fonts[said] = _font(str(findfont(prop)), said[0] * self.dpi / 72)
         return font
 
     def option_scale_image(self) -> bool:
@@ -109,16 +112,53 @@ class StampingRenderer(RendererAgg):
         key = (s, font.path, font.size, gc.get_rgb(), gc.get_antialiased())
         if key not in self.stamps:
             self._keep(key, self._stamp(font, s, gc))
-        bitmap, left, top = self.stamps[key]
+        bitmap, left, top, _ = self.stamps[key]
         # (x, y) is where the text's baseline starts, y running down (Matplotlib flips y for
         # Agg), rounded to a whole pixel as Agg rounds it: one stamp serves a text wherever it
         # goes. draw_image takes the bitmap's bottom row.
         self._renderer.draw_image(gc, round(x) - left, self.height - (round(y) - top + bitmap.shape[0]),
                                   bitmap)
 
+    def draw_texts(self, gc, texts) -> None:
+        """``draw_text`` for each of ``texts``, (x, y, s, prop, ismath) tuples, unrotated: their
+        stamps are added into one image, drawn in one call (a grid's few hundred numbers cost
+        Agg a few hundred calls otherwise). If two stamps' inks meet, or ``draw_text`` would
+        leave the texts to Agg, they are drawn one by one: the pixels are the same."""
+        if gc.get_alpha() != 1 or len(texts) < 2 or any(ismath for *_, ismath in texts):
+            for x, y, s, prop, ismath in texts:
+                self.draw_text(gc, x, y, s, prop, 0, ismath)
+            return
+        rgb, antialiased = gc.get_rgb(), gc.get_antialiased()
+        last_prop = font = None
+        placed = []  # (stamp, left column, bottom row counted from the canvas's bottom)
+        for x, y, s, prop, _ in texts:
+            if prop is not last_prop:  # a grid's numbers share one; hashing it costs more
+                last_prop, font = prop, self._pillow_font(prop)
+            key = (s, font.path, font.size, rgb, antialiased)
+            if key not in self.stamps:
+                self._keep(key, self._stamp(font, s, gc))
+            bitmap, left, top, _ = stamp = self.stamps[key]
+            placed.append((stamp, round(x) - left, self.height - (round(y) - top + bitmap.shape[0])))
+        x0 = min(column for _, column, _ in placed)
+        y0 = min(row for _, _, row in placed)
+        x1 = max(column + stamp[0].shape[1] for stamp, column, _ in placed)
+        y1 = max(row + stamp[0].shape[0] for stamp, _, row in placed)
+        layer = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)  # rows bottom-up, as the stamps'
+        for (bitmap, *_), column, row in placed:
+            height, width = bitmap.shape[:2]
+            layer[row - y0:row - y0 + height, column - x0:column - x0 + width] += bitmap
+        # Stamps may share transparent margins; if inks meet, fewer pixels are inked than the
+        # stamps hold between them, and adding mixed their colours.
+        if np.count_nonzero(layer[..., 3]) == sum(stamp[3] for stamp, _, _ in placed):
+            self._renderer.draw_image(gc, x0, y0, layer)
+        else:
+            for (bitmap, *_), column, row in placed:
+                self._renderer.draw_image(gc, column, row, bitmap)
+
     @staticmethod
     def _stamp(font, s, gc):
-        """The text in the colour of ``gc`` on transparency, its baseline starting at (left, top)."""
+        """The text in the colour of ``gc`` on transparency, its baseline starting at (left, top),
+        and how many of its pixels are inked."""
         ink_left, ink_top, ink_right, ink_bottom = font.getbbox(s, anchor="ls")
         left, top = _MARGIN - min(ink_left, 0), _MARGIN - min(ink_top, 0)
         mask = Image.new("L", (left + ink_right + _MARGIN + 1, top + max(ink_bottom, 0) + _MARGIN + 1))
@@ -127,7 +167,8 @@ class StampingRenderer(RendererAgg):
         bitmap = np.empty((*mask.size[::-1], 4), np.uint8)
         bitmap[..., :3] = np.round(np.array(to_rgba(gc.get_rgb())[:3]) * 255)
         bitmap[..., 3] = np.asarray(mask)
-        return bitmap[::-1].copy(), left, top  # draw_image wants rows bottom-up
+        inked = np.count_nonzero(bitmap[..., 3])
+        return bitmap[::-1].copy(), left, top, inked  # draw_image wants rows bottom-up
 
     @classmethod
     def _keep(cls, key, stamp) -> None:
