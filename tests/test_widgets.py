@@ -314,6 +314,39 @@ def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell):
     assert (at_once[..., :3] < 100).any()  # the numbers were drawn
 
 
+@pytest.mark.parametrize("gap", [-3, 0, 1, 2, 4], ids=lambda gap: f"gap{gap}")
+def test_texts_drawn_at_once_close_together_are_the_ones_drawn_one_by_one(gap):
+    """Two texts ``gap`` pixels apart, ink to ink: their stamps' transparent margins overlap the
+    other's ink (gap 0 – 2, margins of 2 pixels), or their inks meet (gap −3). draw_texts gives
+    the pixels of two draw_text calls."""
+    from matplotlib.font_manager import FontProperties
+
+    from convolved.widgets.render import StampingRenderer
+
+    prop = FontProperties(family="DejaVu Sans", size=11)
+    texts = ["8", "W7"]
+
+    def pixels(at_once: bool) -> np.ndarray:
+        renderer = StampingRenderer(120, 40, 80)
+        gc = renderer.new_gc()
+        gc.set_foreground("#C44E52")
+        font = renderer._pillow_font(prop)
+        ink_left, _, ink_right, _ = font.getbbox(texts[0], anchor="ls")
+        second_left = font.getbbox(texts[1], anchor="ls")[0]
+        lines = [(20.0, 30.0, texts[0], prop, False),
+                 (20.0 + ink_right + gap - second_left, 30.0, texts[1], prop, False)]
+        if at_once:
+            renderer.draw_texts(gc, lines)
+        else:
+            for x, y, text, font_prop, ismath in lines:
+                renderer.draw_text(gc, x, y, text, font_prop, 0, ismath)
+        return np.asarray(renderer.buffer_rgba()).copy()
+
+    one_by_one = pixels(at_once=False)
+    assert np.array_equal(pixels(at_once=True), one_by_one)
+    assert (one_by_one[..., 3] > 0).any()
+
+
 IMAGES = [  # (shape, origin): shrunk and enlarged, gray and colour, either way up
     ((256, 256), "upper"), ((7, 5), "upper"), ((40, 90, 3), "lower"), ((300, 100), "upper")]
 

@@ -147,8 +147,8 @@ class StampingRenderer(RendererAgg):
         for (bitmap, *_), column, row in placed:
             height, width = bitmap.shape[:2]
             layer[row - y0:row - y0 + height, column - x0:column - x0 + width] += bitmap
-        # Stamps may share transparent margins; if inks meet, fewer pixels are inked than the
-        # stamps hold between them, and adding mixed their colours.
+        # Stamps may share transparent margins (which add nothing); if inks meet, fewer pixels
+        # are inked than the stamps hold between them, and adding mixed their colours.
         if np.count_nonzero(layer[..., 3]) == sum(stamp[3] for stamp, _, _ in placed):
             self._renderer.draw_image(gc, x0, y0, layer)
         else:
@@ -164,11 +164,14 @@ class StampingRenderer(RendererAgg):
         mask = Image.new("L", (left + ink_right + _MARGIN + 1, top + max(ink_bottom, 0) + _MARGIN + 1))
         ImageDraw.Draw(mask).text((left, top), s, font=font, fill=255, anchor="ls",
                                   fontmode="L" if gc.get_antialiased() else "1")
-        bitmap = np.empty((*mask.size[::-1], 4), np.uint8)
-        bitmap[..., :3] = np.round(np.array(to_rgba(gc.get_rgb())[:3]) * 255)
-        bitmap[..., 3] = np.asarray(mask)
-        inked = np.count_nonzero(bitmap[..., 3])
-        return bitmap[::-1].copy(), left, top, inked  # draw_image wants rows bottom-up
+        alpha = np.asarray(mask)
+        bitmap = np.zeros((*alpha.shape, 4), np.uint8)
+        # The colour only where there is ink: adding a stamp's transparent margin onto another
+        # stamp's ink (draw_texts) then changes nothing.
+        inked = alpha > 0
+        bitmap[inked, :3] = np.round(np.array(to_rgba(gc.get_rgb())[:3]) * 255)
+        bitmap[..., 3] = alpha
+        return bitmap[::-1].copy(), left, top, int(inked.sum())  # draw_image wants rows bottom-up
 
     @classmethod
     def _keep(cls, key, stamp) -> None:
