@@ -283,6 +283,28 @@ def test_the_explorers_canvas_copies_its_stamps():
     assert len(StampingRenderer.stamps) == len(TEXTS)
 
 
+def test_the_explorers_canvas_measures_each_new_text_once(monkeypatch):
+    """Pillow's ink box of a new text (half a millisecond for a long line) is taken once: for
+    Matplotlib's layout, and again by the stamp from what the layout measured."""
+    from PIL import ImageFont
+
+    from convolved.widgets.render import ExplorerCanvas, StampingRenderer
+
+    measured = []
+    getbbox = ImageFont.FreeTypeFont.getbbox
+
+    def counted(font, text, *args, **kwargs):
+        measured.append(text)
+        return getbbox(font, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageFont.FreeTypeFont, "getbbox", counted)
+    monkeypatch.setattr(StampingRenderer, "stamps", {})
+    monkeypatch.setattr(StampingRenderer, "boxes", {})
+    _picture(ExplorerCanvas, TEXTS)
+    drawn = [text for _, _, text, _ in TEXTS]
+    assert sorted(text for text in measured if text in drawn) == sorted(drawn)
+
+
 @pytest.mark.parametrize("cell", [1.0, 0.35], ids=["apart", "crowded"])
 def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell):
     """The explorers' renderer adds a grid's number stamps into one image (draw_texts): the

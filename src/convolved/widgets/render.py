@@ -48,6 +48,7 @@ class StampingRenderer(RendererAgg):
     stamp_bytes = 0
 
     fonts: dict = {}  # what a FontProperties says, and the dpi → its Pillow font
+    boxes: dict = {}  # (text, font, size) → its ink box: measured for the layout, used by the stamp
 
     def _pillow_font(self, prop) -> ImageFont.FreeTypeFont:
         # Finding the font file costs more than stamping the text: it is done once per style
@@ -102,7 +103,7 @@ class StampingRenderer(RendererAgg):
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
-        _, top, right, bottom = self._pillow_font(prop).getbbox(s, anchor="ls")
+        _, top, right, bottom = self._box(self._pillow_font(prop), s)
         return float(right), float(bottom - top), float(max(bottom, 0))
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
@@ -111,7 +112,7 @@ class StampingRenderer(RendererAgg):
         font = self._pillow_font(prop)
         key = (s, font.path, font.size, gc.get_rgb(), gc.get_antialiased())
         if key not in self.stamps:
-            self._keep(key, self._stamp(font, s, gc))
+            self._keep(key, self._stamp(font, s, gc, self._box(font, s)))
         bitmap, left, top, _ = self.stamps[key]
         # (x, y) is where the text's baseline starts, y running down (Matplotlib flips y for
         # Agg), rounded to a whole pixel as Agg rounds it: one stamp serves a text wherever it
@@ -136,7 +137,7 @@ class StampingRenderer(RendererAgg):
                 last_prop, font = prop, self._pillow_font(prop)
             key = (s, font.path, font.size, rgb, antialiased)
             if key not in self.stamps:
-                self._keep(key, self._stamp(font, s, gc))
+                self._keep(key, self._stamp(font, s, gc, self._box(font, s)))
             bitmap, left, top, _ = stamp = self.stamps[key]
             placed.append((stamp, round(x) - left, self.height - (round(y) - top + bitmap.shape[0])))
         x0 = min(column for _, column, _ in placed)
@@ -155,11 +156,23 @@ class StampingRenderer(RendererAgg):
             for (bitmap, *_), column, row in placed:
                 self._renderer.draw_image(gc, column, row, bitmap)
 
+    @classmethod
+    def _box(cls, font, s: str) -> tuple[int, int, int, int]:
+        """Pillow's ink box of ``s`` from the start of its baseline (half a millisecond for a long
+        line): a new text is measured for Matplotlib's layout, then stamped."""
+        key = (s, font.path, font.size)
+        box = cls.boxes.get(key)
+        if box is None:
+            if len(cls.boxes) > 4096:  # a bound, far above what the course's pictures need
+                cls.boxes.clear()
+            box = cls.boxes[key] = font.getbbox(s, anchor="ls")
+        return box
+
     @staticmethod
-    def _stamp(font, s, gc):
+    def _stamp(font, s, gc, box):
         """The text in the colour of ``gc`` on transparency, its baseline starting at (left, top),
         and how many of its pixels are inked."""
-        ink_left, ink_top, ink_right, ink_bottom = font.getbbox(s, anchor="ls")
+        ink_left, ink_top, ink_right, ink_bottom = box
         left, top = _MARGIN - min(ink_left, 0), _MARGIN - min(ink_top, 0)
         mask = Image.new("L", (left + ink_right + _MARGIN + 1, top + max(ink_bottom, 0) + _MARGIN + 1))
         ImageDraw.Draw(mask).text((left, top), s, font=font, fill=255, anchor="ls",
