@@ -306,7 +306,7 @@ def test_the_explorers_canvas_measures_each_new_text_once(monkeypatch):
 
 
 @pytest.mark.parametrize("cell", [1.0, 0.35], ids=["apart", "crowded"])
-def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell):
+def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell, monkeypatch):
     """The explorers' renderer adds a grid's number stamps into one image (draw_texts): the
     pixels are those of drawing each stamp, also where numbers crowd so that their inks meet
     (then it draws them one by one)."""
@@ -326,12 +326,8 @@ def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell):
         return _pixels(ExplorerCanvas, fig)
 
     at_once = picture()
-    draw_texts = StampingRenderer.draw_texts
-    try:
-        del StampingRenderer.draw_texts  # CellTexts then calls draw_text for each number
-        one_by_one = picture()
-    finally:
-        StampingRenderer.draw_texts = draw_texts
+    monkeypatch.delattr(StampingRenderer, "draw_texts")  # CellTexts then calls draw_text for each
+    one_by_one = picture()
     assert np.array_equal(at_once, one_by_one)
     assert (at_once[..., :3] < 100).any()  # the numbers were drawn
 

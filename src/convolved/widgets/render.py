@@ -7,10 +7,10 @@ Here the explorers' texts are rasterised by Pillow, with the font file Matplotli
 0.4 ms a line), measured by the same font so that Matplotlib's layout places them right, and
 kept as small bitmaps, stamps, copied wherever and whenever the same text comes back (a grid's
 numbers, titles a change leaves as they were); a grid's numbers are added into one image and
-drawn at once. Glyph shapes differ from Matplotlib's by a hint;
-rotated texts, mathtext and transparent texts are left to Agg. Images drawn with
-interpolation="none" (every photo and feature map of plotting.draw_image) are scaled here too,
-to Agg's pixels, skipping Matplotlib's resampling machinery (5 ms for a 256×256 photo, now 2).
+drawn at once. Glyph shapes differ from Matplotlib's by a hint; rotated texts, mathtext and
+transparent texts are left to Agg. Images drawn with interpolation="none" (every photo and
+feature map of plotting.draw_image) are scaled here too, to Agg's pixels, skipping Matplotlib's
+resampling machinery (5 ms for a 256×256 photo, now 2).
 Figures saved to files (``make images``) are drawn by Agg alone.
 """
 
