@@ -127,6 +127,18 @@ class TestKernels:
 
 
 class TestPlotting:
+    def test_a_kernels_numbers_have_real_minus_signs(self):
+        """As every figure writes them (diagrams.fmt): "−4", not "-4"."""
+        from matplotlib.figure import Figure
+
+        from convolved.diagrams import MINUS, CellTexts
+
+        ax = Figure().subplots()
+        plotting.draw_kernel(ax, np.array([[-4.0, 0.0], [0.25, -0.5]]))
+        texts = sorted(text for artist in ax.artists if isinstance(artist, CellTexts)
+                       for _, _, text in artist.items)
+        assert texts == sorted([f"{MINUS}4", "0", "0.25", f"{MINUS}0.50"])
+
     def test_every_plot_is_a_figure(self):
         rng = np.random.default_rng(0)
         figures = [

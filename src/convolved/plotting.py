@@ -18,7 +18,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .diagrams import CellTexts
+from .diagrams import MINUS, CellTexts
 
 __all__ = [
     "draw_image",
@@ -202,7 +202,7 @@ def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
         numbers: dict[str, list] = {"white": [], "black": []}
         for (i, j), value in np.ndenumerate(k):
             shown = round(float(value), 2) + 0.0  # + 0.0 turns -0.0 into 0.0
-            text = f"{shown:g}" if shown == int(shown) else f"{shown:.2f}"
+            text = (f"{shown:g}" if shown == int(shown) else f"{shown:.2f}").replace("-", MINUS)
             numbers["white" if abs(value) > 0.6 * limit else "black"].append((j, i, text))
         for color, items in numbers.items():
             if items:
