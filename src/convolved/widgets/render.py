@@ -109,16 +109,23 @@ class StampingRenderer(RendererAgg):
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or angle or gc.get_alpha() != 1:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        font = self._pillow_font(prop)
+        (bitmap, *_), column, row = self._placed(gc, x, y, s, self._pillow_font(prop))
+        self._renderer.draw_image(gc, column, row, bitmap)
+
+    def _placed(self, gc, x, y, s, font) -> tuple[tuple, int, int]:
+        """The stamp of ``s`` in ``gc``'s colour (made the first time), and the column and row,
+        counted from the canvas's bottom left, where draw_image puts its bottom-left pixel.
+
+        (x, y) is where the text's baseline starts, y running down (Matplotlib flips y for
+        Agg), rounded to a whole pixel as Agg rounds it: one stamp serves a text wherever it
+        goes.
+        """
         key = (s, font.path, font.size, gc.get_rgb(), gc.get_antialiased())
         if key not in self.stamps:
             self._keep(key, self._stamp(font, s, gc, self._box(font, s)))
-        bitmap, left, top, _ = self.stamps[key]
-        # (x, y) is where the text's baseline starts, y running down (Matplotlib flips y for
-        # Agg), rounded to a whole pixel as Agg rounds it: one stamp serves a text wherever it
-        # goes. draw_image takes the bitmap's bottom row.
-        self._renderer.draw_image(gc, round(x) - left, self.height - (round(y) - top + bitmap.shape[0]),
-                                  bitmap)
+        stamp = self.stamps[key]
+        bitmap, left, top, _ = stamp
+        return stamp, round(x) - left, self.height - (round(y) - top + bitmap.shape[0])
 
     def draw_texts(self, gc, texts) -> None:
         """``draw_text`` for each of ``texts``, (x, y, s, prop, ismath) tuples, unrotated: their
@@ -129,17 +136,12 @@ class StampingRenderer(RendererAgg):
             for x, y, s, prop, ismath in texts:
                 self.draw_text(gc, x, y, s, prop, 0, ismath)
             return
-        rgb, antialiased = gc.get_rgb(), gc.get_antialiased()
         last_prop = font = None
-        placed = []  # (stamp, left column, bottom row counted from the canvas's bottom)
+        placed = []  # (stamp, column, row): see _placed
         for x, y, s, prop, _ in texts:
             if prop is not last_prop:  # a grid's numbers share one; hashing it costs more
                 last_prop, font = prop, self._pillow_font(prop)
-            key = (s, font.path, font.size, rgb, antialiased)
-            if key not in self.stamps:
-                self._keep(key, self._stamp(font, s, gc, self._box(font, s)))
-            bitmap, left, top, _ = stamp = self.stamps[key]
-            placed.append((stamp, round(x) - left, self.height - (round(y) - top + bitmap.shape[0])))
+            placed.append(self._placed(gc, x, y, s, font))
         x0 = min(column for _, column, _ in placed)
         y0 = min(row for _, _, row in placed)
         x1 = max(column + stamp[0].shape[1] for stamp, column, _ in placed)
