@@ -2,16 +2,17 @@
 
 Starts JupyterLab from this venv on 127.0.0.1 with a token, in a temporary root with its own
 Jupyter config, runtime and settings folders; drives Debian's Chromium through Playwright (no
-browser download). For every notebook: open it, run all cells, wait for the kernel (through the
-server's API), assert that no cell failed and that the outputs JupyterLab saved equal the
-committed ones (kernels here run with one thread; tests/test_offline.py checks the learner's
-default thread count), that the explorer rendered, and that changing one of its controls changes
-its picture. Six changes are timed, as a learner sees them (build/browser-latency.json, and
-printed). Run on its own (`pytest tests/test_browser.py`), the module also times six changes of a
-widget that draws nothing: the floor, what JupyterLab, Chromium and ipywidgets take on this
-machine at this time. A screenshot per notebook goes to build/screenshots/ for a person to look at.
-Without Chromium or Playwright the tests skip with the reason, except under CI=true, where
-they fail: CI must always run them (.ci/run installs Chromium).
+browser download). In one JupyterLab page, as a learner works, every notebook in turn: open it
+(File ▸ Open from Path), run all cells, wait for the kernel (through the server's API), assert
+that no cell failed and that the outputs JupyterLab saved equal the committed ones (kernels here
+run with one thread; tests/test_offline.py checks the learner's default thread count), that the
+explorer rendered, and that changing one of its controls changes its picture. Six changes are
+timed, as a learner sees them (build/browser-latency.json, and printed). Run on its own
+(`pytest tests/test_browser.py`), the module also times six changes of a widget that draws
+nothing: the floor, what JupyterLab, Chromium and ipywidgets take on this machine at this time.
+A screenshot per notebook goes to build/screenshots/ for a person to look at. Without Chromium
+or Playwright the tests skip with the reason, except under CI=true, where they fail: CI must
+always run them (.ci/run installs Chromium).
 """
 
 from __future__ import annotations
@@ -157,6 +158,49 @@ def chromium(profile: Path):
 def browser(lab, tmp_path_factory):
     with chromium(tmp_path_factory.mktemp("chromium-profile")) as connected:
         yield connected
+
+
+class LabPage:
+    """One JupyterLab page in which the tests open one notebook after another, as a learner does.
+
+    Starting JupyterLab in a new page costs Chromium about 3.5 s of CPU, the biggest part of
+    opening a notebook, so the page is started once. After a failure it is closed: the next
+    test starts a fresh one, not a page in an unknown state.
+    """
+
+    def __init__(self, browser, url: str, token: str):
+        self.browser, self.url, self.token = browser, url, token
+        self._page = None
+
+    def page(self):
+        if self._page is None:
+            self._page = self.browser.new_page(viewport={"width": 1400, "height": 1000})
+            self._page.goto(f"{self.url}/lab?reset&token={self.token}")  # ?reset: a fresh workspace
+            self._page.get_by_role("menuitem", name="File", exact=True).wait_for()
+        return self._page
+
+    def open(self, path: str):
+        """The page with only the notebook at ``path`` (relative to the server's root) open."""
+        page = self.page()
+        menu(page, "File", "Close All Tabs")
+        page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel')", polling=100)
+        menu(page, "File", "Open from Path…")
+        page.get_by_placeholder("/path/relative/to/jlab/root").fill(path)
+        page.keyboard.press("Enter")
+        return page
+
+    def discard(self) -> None:
+        """Close the page (after a failure): the next notebook opens in a new one."""
+        if self._page is not None:
+            page, self._page = self._page, None
+            page.close()
+
+
+@pytest.fixture(scope="session")
+def lab_page(lab, browser):
+    opened = LabPage(browser, *lab)
+    yield opened
+    opened.discard()
 
 
 def menu(page, top: str, item: str) -> None:
@@ -309,15 +353,14 @@ def shut_down_kernels(url: str, token: str) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_in_jupyterlab(lab, browser, path):
+def test_notebook_runs_in_jupyterlab(lab, lab_page, path):
     url, token = lab
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = lab_page.page()
     errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("pageerror", record := lambda error: errors.append(str(error)))
     passed = False
     try:
-        # ?reset: a fresh workspace, so only this notebook is open
-        page.goto(f"{url}/lab/tree/notebooks/{path.name}?reset&token={token}")
+        lab_page.open(f"notebooks/{path.name}")
         run_all(page, url, token, path.name)
         panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
         failed = panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
@@ -336,13 +379,17 @@ def test_notebook_runs_in_jupyterlab(lab, browser, path):
         assert not errors, errors
         passed = True
     except BaseException:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # what the page looked like, for a person
-        page.screenshot(path=str(SCREENSHOTS / f"{path.stem}-failed.png"), full_page=True)
+        try:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # what the page looked like, for a person
+            page.screenshot(path=str(SCREENSHOTS / f"{path.stem}-failed.png"), full_page=True)
+        finally:
+            lab_page.discard()
         raise
     finally:
         # A failing clean-up must not hide the test's own failure: report it only after a pass.
         cleanup_errors = []
-        for step in (page.close, lambda: shut_down_kernels(url, token)):
+        for step in (lambda: page.remove_listener("pageerror", record),
+                     lambda: shut_down_kernels(url, token)):
             try:
                 step()
             except Exception as error:  # noqa: BLE001 - collected, reported below
@@ -375,7 +422,7 @@ w.VBox([slider, view])
 
 
 @pytest.mark.floor  # a tenth of this worker's time: measured when the module runs on its own
-def test_the_round_trip_floor(lab, browser):
+def test_the_round_trip_floor(lab, lab_page):
     """The latency of a widget that draws nothing: the part of an explorer's latency that is
     JupyterLab's, Chromium's and ipywidgets', measured in the same run (the machine's speed
     drifts), and recorded beside the explorers' as "floor"."""
@@ -385,14 +432,15 @@ def test_the_round_trip_floor(lab, browser):
                                        "language": "python"}
     api(url, token, "contents/floor.ipynb", method="PUT",
         body={"type": "notebook", "format": "json", "content": notebook})
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{url}/lab/tree/floor.ipynb?reset&token={token}")
+        page = lab_page.open("floor.ipynb")
         run_all(page, url, token, "floor.ipynb")
         explorer = explorer_picture(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)"))
         explorer.wait_for(timeout=30_000)
         explorer.scroll_into_view_if_needed()
         record_latency("floor", timed_changes(page, explorer))
+    except BaseException:
+        lab_page.discard()
+        raise
     finally:
-        page.close()
         shut_down_kernels(url, token)
