@@ -256,7 +256,8 @@ def colab_like(tmp_path_factory):
     clone = base / "course"
     subprocess.run(["git", "clone", "--quiet", str(NOTEBOOK_DIR.parent), str(clone)], check=True)
     venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # No pip of its own: the one .venv shares below installs into this venv, as Colab's pip does.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
