@@ -6,13 +6,13 @@ browser download). In one JupyterLab page, as a learner works, every notebook in
 (File ▸ Open from Path), run all cells, wait for the kernel (through the server's API), assert
 that no cell failed and that the outputs JupyterLab saved equal the committed ones (kernels here
 run with one thread; tests/test_offline.py checks the learner's default thread count), that the
-explorer rendered, and that changing one of its controls changes its picture. Six changes are
-timed, as a learner sees them (build/browser-latency.json, and printed). Run on its own
-(`pytest tests/test_browser.py`), the module also times six changes of a widget that draws
-nothing: the floor, what JupyterLab, Chromium and ipywidgets take on this machine at this time.
-A screenshot per notebook goes to build/screenshots/ for a person to look at. Without Chromium
-or Playwright the tests skip with the reason, except under CI=true, where they fail: CI must
-always run them (.ci/run installs Chromium).
+explorer rendered, and that changing each kind of control it has changes its picture. Six
+changes of one control are timed, as a learner sees them (build/browser-latency.json, and
+printed). Run on its own (`pytest tests/test_browser.py`), the module also times six changes of
+a widget that draws nothing: the floor, what JupyterLab, Chromium and ipywidgets take on this
+machine at this time. A screenshot per notebook goes to build/screenshots/ for a person to look
+at. Without Chromium or Playwright the tests skip with the reason, except under CI=true, where
+they fail: CI must always run them (.ci/run installs Chromium).
 """
 
 from __future__ import annotations
@@ -256,20 +256,30 @@ def explorer_picture(panel):
     return panel.locator(".jp-OutputArea-output .widget-vbox:has(img)").first
 
 
-def change_one_control(explorer) -> None:
-    """Pick another option in the explorer's first dropdown, or move its first slider one step
-    (towards the side it is not at)."""
-    dropdown = explorer.locator("select")
-    if dropdown.count():
-        count = dropdown.first.locator("option").count()
-        current = dropdown.first.evaluate("select => select.selectedIndex")
-        dropdown.first.select_option(index=(current + 1) % count)
+# The kinds of control an explorer has, found by the element a learner works with.
+CONTROLS = {"dropdown": "select", "slider": ".noUi-handle", "number box": "input[type=number]"}
+
+
+def step(control, kind: str) -> None:
+    """Change one control as a learner does: a dropdown to its next option; a slider one step
+    with the arrow keys, a number box one step with its arrow keys (away from the end it is at)."""
+    if kind == "dropdown":
+        count = control.locator("option").count()
+        control.select_option(index=(control.evaluate("select => select.selectedIndex") + 1) % count)
         return
-    handle = explorer.locator(".noUi-handle").first
-    at_end = handle.evaluate("h => Number(h.getAttribute('aria-valuenow')) >= "
-                             "Number(h.getAttribute('aria-valuemax'))")
-    handle.focus()
-    handle.press("ArrowLeft" if at_end else "ArrowRight")
+    at_end = control.evaluate("c => Number(c.getAttribute('aria-valuenow') ?? c.value) >= "
+                              "Number(c.getAttribute('aria-valuemax') ?? c.max)")
+    control.focus()
+    if kind == "slider":
+        control.press("ArrowLeft" if at_end else "ArrowRight")
+    else:
+        control.press("ArrowDown" if at_end else "ArrowUp")
+
+
+def change_one_control(explorer) -> None:
+    """The control that is timed: the explorer's first dropdown, or else its first slider."""
+    kind = "dropdown" if explorer.locator(CONTROLS["dropdown"]).count() else "slider"
+    step(explorer.locator(CONTROLS[kind]).first, kind)
 
 
 # Timed in the page, as a learner sees it: from the input event's time stamp until the frame that
@@ -305,6 +315,22 @@ def timed_changes(page, explorer, count: int = CHANGES) -> list[float]:
         page.wait_for_function("([box, done]) => box.latencies.length > done", arg=[box, done],
                                polling=100, timeout=30_000)
     return [ms / 1e3 for ms in box.evaluate("box => box.latencies")]
+
+
+def every_kind_of_control_redraws(page, explorer) -> None:
+    """Change the first control of each kind the explorer has; each must bring a new picture."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = explorer.element_handle()  # watched by timed_changes
+    for kind, selector in CONTROLS.items():
+        if explorer.locator(selector).count():
+            seen = box.evaluate("box => box.latencies.length")
+            step(explorer.locator(selector).first, kind)
+            try:
+                page.wait_for_function("([box, seen]) => box.latencies.length > seen", arg=[box, seen],
+                                       polling=100, timeout=30_000)
+            except PlaywrightTimeout:
+                pytest.fail(f"changing the explorer's first {kind} did not change its picture")
 
 
 def record_latency(notebook: str, times: list[float]) -> None:
@@ -374,6 +400,7 @@ def test_notebook_runs_in_jupyterlab(lab, lab_page, path):
         assert explorer.locator(".widget-slider, .widget-dropdown, .widget-text").count() > 0
         explorer.scroll_into_view_if_needed()
         record_latency(path.stem, timed_changes(page, explorer))
+        every_kind_of_control_redraws(page, explorer)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"))
         assert not errors, errors
