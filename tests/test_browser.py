@@ -325,33 +325,39 @@ WATCH_PICTURE = """box => {
 }"""
 
 
+def new_picture_after(page, box, change, what: str) -> None:
+    """Run ``change()`` and wait until the explorer ``box`` (watched by WATCH_PICTURE) shows a
+    new picture; fail, saying ``what`` was changed, if none comes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    seen = box.evaluate("box => box.latencies.length")
+    change()
+    try:
+        # Checked every 100 ms, not at every frame: a page that animates would take CPU from
+        # the kernel that draws the picture (two cores here).
+        page.wait_for_function("([box, seen]) => box.latencies.length > seen", arg=[box, seen],
+                               polling=100, timeout=30_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"changing {what} did not change the explorer's picture")
+
+
 def timed_changes(page, explorer, count: int = CHANGES) -> list[float]:
     """Change a control ``count`` times; for each, the seconds until the new picture was shown."""
     box = explorer.element_handle()
     box.evaluate(WATCH_PICTURE)
-    for done in range(count):
-        change_one_control(explorer)
-        # Checked every 100 ms, not at every frame: a page that animates would take CPU from
-        # the kernel that draws the picture (two cores here).
-        page.wait_for_function("([box, done]) => box.latencies.length > done", arg=[box, done],
-                               polling=100, timeout=30_000)
+    for _ in range(count):
+        new_picture_after(page, box, lambda: change_one_control(explorer), "the timed control")
     return [ms / 1e3 for ms in box.evaluate("box => box.latencies")]
 
 
 def every_kind_of_control_redraws(page, explorer) -> None:
     """Change the first control of each kind the explorer has; each must bring a new picture."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    box = explorer.element_handle()  # watched by timed_changes
+    box = explorer.element_handle()  # watched since timed_changes
     for kind, selector in CONTROLS.items():
         if explorer.locator(selector).count():
-            seen = box.evaluate("box => box.latencies.length")
-            step(explorer.locator(selector).first, kind)
-            try:
-                page.wait_for_function("([box, seen]) => box.latencies.length > seen", arg=[box, seen],
-                                       polling=100, timeout=30_000)
-            except PlaywrightTimeout:
-                pytest.fail(f"changing the explorer's first {kind} did not change its picture")
+            control = explorer.locator(selector).first
+            new_picture_after(page, box, lambda control=control, kind=kind: step(control, kind),
+                              f"the first {kind}")
 
 
 def record_latency(notebook: str, times: list[float]) -> None:
