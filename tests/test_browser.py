@@ -406,7 +406,7 @@ def shut_down_kernels(url: str, token: str) -> None:
         try:
             api(url, token, f"sessions/{session['id']}", method="DELETE")
         except urllib.error.HTTPError as error:
-            # Gone between the listing and the request (its notebook was just closed): as wanted.
+            # Already gone between the listing and the request: what the clean-up wants.
             if error.code != 404:
                 raise
 
