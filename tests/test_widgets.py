@@ -305,6 +305,31 @@ def test_the_explorers_canvas_measures_each_new_text_once(monkeypatch):
     assert sorted(text for text in measured if text in drawn) == sorted(drawn)
 
 
+@pytest.mark.parametrize("dpi", [80, 100])
+def test_the_explorers_canvas_gives_a_texts_line_height_as_matplotlib_reads_it(dpi, monkeypatch):
+    """The renderer answers Matplotlib's question for a font's line height (ascent, descent,
+    gap: 3.11 asks a renderer that can) from what it read once; the texts' boxes are exactly
+    those of Matplotlib reading the font file itself at each layout."""
+    from matplotlib.figure import Figure
+
+    from convolved.widgets.render import ExplorerCanvas, StampingRenderer
+
+    styles = [{}, {"fontsize": 9}, {"fontsize": 13, "weight": "bold"}, {"family": "serif"},
+              {"family": "monospace", "style": "italic"}]
+    fig = Figure(figsize=(4, 3), dpi=dpi)
+    texts = [fig.text(0.1, 0.1 + 0.15 * i, line, **style) for i, style in enumerate(styles)
+             for line in ("gy", "two\nlines", "Conv2d 3×3")]
+    renderer = ExplorerCanvas(fig).get_renderer()
+    asked = []
+    answer = StampingRenderer._get_font_height_metrics
+    monkeypatch.setattr(StampingRenderer, "_get_font_height_metrics",
+                        lambda self, prop: asked.append(prop) or answer(self, prop))
+    boxes = [text.get_window_extent(renderer).bounds for text in texts]
+    if not asked:
+        pytest.skip("this Matplotlib reads line heights itself")
+    monkeypatch.delattr(StampingRenderer, "_get_font_height_metrics")
+    assert [text.get_window_extent(renderer).bounds for text in texts] == boxes
+
 @pytest.mark.parametrize("cell", [1.0, 0.35], ids=["apart", "crowded"])
 def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell, monkeypatch):
     """The explorers' renderer adds a grid's number stamps into one image (draw_texts): the

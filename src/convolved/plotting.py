@@ -77,7 +77,7 @@ def draw_image(ax, image, title=None, cmap="gray", vmin=None, vmax=None, symmetr
     ax.xaxis.set_visible(False)
     ax.yaxis.set_visible(False)
     if title:
-        ax.set_title(title, fontsize=10)
+        _title(ax, title)
     if colorbar:
         bar = ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
         bar.ax.xaxis.set_visible(False)  # the bar's width has no ticks (see draw_kernel)
@@ -101,11 +101,12 @@ def _show(ax, array, cmap, vmin=None, vmax=None):
         shown.set_data(array)
         if shown.get_cmap().name != getattr(cmap, "name", cmap):
             shown.set_cmap(cmap)
-        # A new scale, set in one step (a colour bar that follows the image redraws once),
-        # autoscaled where a limit is None as imshow does.
-        norm = Normalize(vmin, vmax)
-        norm.autoscale_None(shown.get_array())
-        shown.set_norm(norm)
+        # The new scale, autoscaled where a limit is None as imshow does, set on the image's own
+        # norm in one step: a colour bar that follows the image redraws once and keeps its
+        # axis (a new norm would reset the bar's scale, ticks and numbers, 1 ms more).
+        scale = Normalize(vmin, vmax)
+        scale.autoscale_None(shown.get_array())
+        shown.set_clim(scale.vmin, scale.vmax)
         shown.set_visible(True)
     else:
         shown = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="none")
@@ -212,7 +213,17 @@ def draw_kernel(ax, kernel, title=None, annotate=True, limit=None):
     ax.xaxis.set_visible(False)
     ax.yaxis.set_visible(False)
     if title:
-        ax.set_title(title, fontsize=10)
+        _title(ax, title)
+
+
+def _title(ax, title: str) -> None:
+    """The title of an axes with no ticks, put at its top (y=1, where Matplotlib puts it too).
+
+    Placed by default, a title is moved above whatever the axes show on top (ticks, labels) at
+    every draw, which measures them: 0.3 ms per title in each of an explorer's redraws. An axes
+    with no ticks has nothing on top, so the place is the same.
+    """
+    ax.set_title(title, fontsize=10, y=1.0)
 
 
 def kernel_grid(weight, size=1.4, suptitle=None):

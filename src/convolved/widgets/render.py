@@ -7,8 +7,9 @@ Here the explorers' texts are rasterised by Pillow, with the font file Matplotli
 0.4 ms a line), measured by the same font so that Matplotlib's layout places them right, and
 kept as small bitmaps, stamps, copied wherever and whenever the same text comes back (a grid's
 numbers, titles a change leaves as they were); a grid's numbers are added into one image and
-drawn at once. Glyph shapes differ from Matplotlib's by a hint; rotated texts, mathtext and
-transparent texts are left to Agg. Images drawn with interpolation="none" (every photo and
+drawn at once; a font's line height, which Matplotlib 3.11 reads from the font file at every
+layout, is read once per style. Glyph shapes differ from Matplotlib's by a hint; rotated
+texts, mathtext and transparent texts are left to Agg. Images drawn with interpolation="none" (every photo and
 feature map of plotting.draw_image) are scaled here too, to Agg's pixels, skipping Matplotlib's
 resampling machinery (5 ms for a 256×256 photo, now 2).
 Figures saved to files (``make images``) are drawn by Agg alone.
@@ -21,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_rgba
-from matplotlib.font_manager import findfont
+from matplotlib.font_manager import findfont, fontManager, get_font
 from matplotlib.image import NEAREST, resample
 from matplotlib.transforms import Affine2D
 from PIL import Image, ImageDraw, ImageFont
@@ -40,6 +41,12 @@ def _font(path: str, pixels: float) -> ImageFont.FreeTypeFont:
         return ImageFont.truetype(path, round(pixels), layout_engine=ImageFont.Layout.BASIC)
 
 
+def _said(prop) -> tuple:
+    """What a FontProperties says, as a key: its size in points first."""
+    return (prop.get_size_in_points(), prop.get_weight(), prop.get_style(), prop.get_stretch(),
+            prop.get_variant(), tuple(prop.get_family()), prop.get_file())
+
+
 class StampingRenderer(RendererAgg):
     """Agg, drawing and measuring horizontal opaque texts with Pillow, from stamps shared by
     every renderer, and scaling images itself."""
@@ -53,8 +60,7 @@ class StampingRenderer(RendererAgg):
     def _pillow_font(self, prop) -> ImageFont.FreeTypeFont:
         # Finding the font file costs more than stamping the text: it is done once per style
         # (a picture has a handful, and draws a few hundred texts).
-        said = (prop.get_size_in_points(), prop.get_weight(), prop.get_style(), prop.get_stretch(),
-                prop.get_variant(), tuple(prop.get_family()), prop.get_file(), self.dpi)
+        said = (*_said(prop), self.dpi)
         font = self.fonts.get(said)
         if font is None:
             if len(self.fonts) > 256:  # a bound, far above what the course's pictures need
@@ -63,6 +69,31 @@ class StampingRenderer(RendererAgg):
             # every stamp's key.
             font = self.fonts[said] = _font(str(findfont(prop)), said[0] * self.dpi / 72)
         return font
+
+    heights: dict = {}  # what a FontProperties says, and the dpi → its line's ascent, descent, gap
+
+    def _get_font_height_metrics(self, prop) -> tuple[float, float, float]:
+        # Matplotlib 3.11 lays every text out with its font's line height, read from the font
+        # file's tables each time (found by its properties, 0.1 ms per text); it asks a renderer
+        # that has this method instead. Read here the same way, once per style.
+        said = (*_said(prop), self.dpi)
+        metrics = self.heights.get(said)
+        if metrics is None:
+            if len(self.heights) > 256:  # a bound, far above what the course's pictures need
+                self.heights.clear()
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            # (In Matplotlib's order of operations: the same floats, the same pixels.)
+            scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * said[0] * self.dpi / 72
+            for table, gap, ascent, descent in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                ("hhea", "lineGap", "ascent", "descent")):
+                values = font.get_sfnt_table(table)
+                if values is not None:
+                    metrics = (values[ascent] * scale, -values[descent] * scale, values[gap] * scale)
+                    break
+            else:
+                metrics = (None, None, None)  # Matplotlib measures the text "lp" instead
+            self.heights[said] = metrics
+        return metrics
 
     def option_scale_image(self) -> bool:
         # Images drawn with interpolation="none" come here whole, with their transform, and
