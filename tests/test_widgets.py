@@ -496,22 +496,38 @@ def test_draw_image_in_an_emptied_figure_gives_its_kept_image_new_pixels():
         assert np.array_equal(_pixels(FigureCanvasAgg, kept), _pixels(FigureCanvasAgg, fresh)), step
 
 
-def test_photo_explorers_prepare_the_other_photos_only_once_a_learner_interacts():
+def _wait_for_photos() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "prepare_images":
+            thread.join()
+
+
+@pytest.mark.parametrize("trigger", ["shown", "changed"])
+def test_photo_explorers_prepare_the_other_photos_once_a_browser_shows_them(trigger):
+    """Shown in a browser (which tells the kernel it made a view), or failing that at the
+    learner's first change; a notebook run without a browser pays nothing."""
     import threading
 
     from convolved import data
     from convolved.widgets import PoolingExplorer
 
+    _wait_for_photos()
     data._resized.cache_clear()
     explorer = PoolingExplorer(image="camera", size=32)
     assert not any(t.name == "prepare_images" for t in threading.enumerate())  # a notebook run pays nothing
     assert data._resized.cache_info().currsize == 1  # the photo shown
-    explorer.kernel_size.value = 4  # the learner's first change
-    for thread in threading.enumerate():
-        if thread.name == "prepare_images":
-            thread.join()
+    if trigger == "shown":
+        explorer.widget.set_state({"_view_count": 1})  # the message JupyterLab sends
+    else:
+        explorer.kernel_size.value = 4  # the learner's first change
+    _wait_for_photos()
     assert data._resized.cache_info().currsize == len(data.IMAGES)
-    assert explorer.on_first_change is None  # started once
+    assert explorer.on_first_view is None  # started once
+    explorer.widget.set_state({"_view_count": 2})  # another view: nothing to start
+    explorer.kernel_size.value = 3
+    assert not any(t.name == "prepare_images" for t in threading.enumerate())
     hits = data._resized.cache_info().hits
     explorer.photo.value = "coins"
     assert data._resized.cache_info().hits > hits  # switching photos reuses the prepared one

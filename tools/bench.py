@@ -112,8 +112,9 @@ def explorer_latency() -> list[dict]:
             control.value = value  # runs react() and draws the new picture
             times.append(time.perf_counter() - start)
             if change == 0:
-                # The first change starts preparing the other photos in the background
-                # (Explorer.on_first_change); a learner's next change comes seconds later.
+                # Here, with no browser to show the explorer, the first change starts
+                # preparing the other photos in the background (Explorer.on_first_view); a
+                # learner's next change comes seconds later.
                 for thread in threading.enumerate():
                     if thread.name == "prepare_images":
                         thread.join()

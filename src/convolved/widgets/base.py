@@ -26,10 +26,12 @@ class Explorer:
     """
 
     title = "Explorer"
-    #: Work worth doing once a learner interacts (such as preparing the photos to switch to), set
-    #: by a subclass after ``__init__`` and started at the first change: a notebook that only
-    #: runs its cells never pays for it.
-    on_first_change: Callable[[], None] | None = None
+    #: Work worth doing once a learner can interact (such as preparing the photos to switch to),
+    #: set by a subclass after ``__init__``. It starts when a browser first shows the explorer,
+    #: so that the learner's first change does not share the kernel with it, or at the first
+    #: change if the browser does not say. A notebook run without a browser (papermill, nbval,
+    #: the tests) never pays for it.
+    on_first_view: Callable[[], None] | None = None
 
     def __init__(self, controls: list[w.Widget], layout: w.Widget | None = None):
         # Every redraw leaves a figure's worth of garbage, and now and then Python's full garbage
@@ -49,6 +51,10 @@ class Explorer:
         for control in controls:
             control.observe(self._changed, names="value")
         self.widget = w.VBox([layout or w.HBox(controls), self.view])
+        # A browser counts the views it makes of a widget whose _view_count is a number, and
+        # tells the kernel: that is how the explorer knows it is being shown.
+        self.widget._view_count = 0
+        self.widget.observe(lambda change: self._start_first_view_work(), names="_view_count")
         with self.holding():
             self.react(None)
 
@@ -182,11 +188,14 @@ class Explorer:
     def _changed(self, change) -> None:
         # react() runs for every change, even one made by react() itself or inside holding();
         # the figure is drawn once, when the outermost change is done.
-        if self.on_first_change is not None:
-            start, self.on_first_change = self.on_first_change, None
-            start()
+        self._start_first_view_work()
         with self.holding():
             self.react(change)
+
+    def _start_first_view_work(self) -> None:
+        if self.on_first_view is not None:
+            start, self.on_first_view = self.on_first_view, None
+            start()
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

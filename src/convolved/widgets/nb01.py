@@ -36,9 +36,9 @@ class KernelExplorer(Explorer):
         self._loading = False
         self._colorbar = None  # made at the first draw, then updated
         super().__init__([self.photo, self.preset, *self.cells], layout)
-        # The other photos, prepared once the learner starts switching.
-        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size, gray=True,
-                                                              after=self.photo.value)
+        # The other photos, prepared once the explorer is shown.
+        self.on_first_view = lambda: data.prepare_images(data.IMAGES, self.photo_size, gray=True,
+                                                            after=self.photo.value)
 
     @property
     def kernel(self) -> np.ndarray:

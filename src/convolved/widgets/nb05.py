@@ -56,9 +56,9 @@ class PoolingExplorer(Explorer):
         layout = w.HBox([w.VBox([self.photo, self.mode, self.noise]),
                          w.VBox([self.kernel_size, self.stride, self.padding, self.ceil_mode])])
         super().__init__(controls, layout)
-        # The other photos, prepared once the learner starts switching.
-        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.photo_size,
-                                                              after=self.photo.value)
+        # The other photos, prepared once the explorer is shown.
+        self.on_first_view = lambda: data.prepare_images(data.IMAGES, self.photo_size,
+                                                            after=self.photo.value)
 
     def settings(self) -> dict:
         """The pooling arguments the controls describe (torch's names)."""

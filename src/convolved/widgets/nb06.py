@@ -121,9 +121,9 @@ class TransformExplorer(Explorer):
         self._start_value = value
         layout = w.VBox([w.HBox([self.photo, self.transform]), w.HBox([self.parameter, self.seed])])
         super().__init__([self.photo, self.transform, self.parameter, self.seed], layout)
-        # The other photos, prepared once the learner starts switching.
-        self.on_first_change = lambda: data.prepare_images(data.IMAGES, self.size, fit="shorter",
-                                                              after=self.photo.value)
+        # The other photos, prepared once the explorer is shown.
+        self.on_first_view = lambda: data.prepare_images(data.IMAGES, self.size, fit="shorter",
+                                                            after=self.photo.value)
 
     def react(self, change) -> None:
         if change is not None and change["owner"] is not self.transform:
