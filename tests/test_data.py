@@ -139,6 +139,40 @@ class TestPlotting:
                        for _, _, text in artist.items)
         assert texts == sorted([f"{MINUS}4", "0", "0.25", f"{MINUS}0.50"])
 
+    @pytest.mark.parametrize("scale, symmetric", [(3.0, True), (0.02, True), (0.0, False)],
+                             ids=["signed", "small", "one value"])
+    def test_the_colour_bar_shows_what_matplotlibs_colorbar_shows(self, scale, symmetric):
+        """draw_image's colour bar is drawn as a picture of the colour map (cheap to follow a
+        new scale), in the place Matplotlib's Colorbar takes: the same numbers, the same
+        colours to within a level, and it follows the image's scale and colour map."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        array = np.random.default_rng(1).normal(size=(12, 12)) * scale + (0 if scale else 0.5)
+
+        def picture(ours: bool):
+            fig = Figure(figsize=(4, 3), layout="constrained")
+            ax = fig.subplots()
+            shown = plotting.draw_image(ax, array, symmetric=symmetric, colorbar=ours)
+            if not ours:
+                bar = fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+                bar.ax.xaxis.set_visible(False)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            numbers = [label.get_text() for label in fig.axes[1].get_yticklabels()]
+            return fig, shown, numbers, np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+
+        fig, shown, numbers, ours = picture(ours=True)
+        _, _, their_numbers, theirs = picture(ours=False)
+        assert numbers == their_numbers and len(numbers) >= 3
+        differ = np.abs(ours - theirs).max(-1)
+        assert (differ > 1).mean() < 0.002, (differ > 1).sum()  # a few pixels of the bar's ends
+
+        cax = fig.axes[1]
+        shown.set_clim(-5, 7)
+        assert cax.get_ylim() == (-5, 7)
+        shown.set_cmap("viridis")
+        assert cax.images[0].get_cmap().name == "viridis"
+
     def test_every_plot_is_a_figure(self):
         rng = np.random.default_rng(0)
         figures = [

@@ -34,7 +34,6 @@ class KernelExplorer(Explorer):
         grid = w.GridBox(self.cells, layout=w.Layout(grid_template_columns="repeat(3, 68px)"))
         layout = w.HBox([w.VBox([self.photo, self.preset]), grid])
         self._loading = False
-        self._colorbar = None  # made at the first draw, then updated
         super().__init__([self.photo, self.preset, *self.cells], layout)
         # The other photos, prepared once the explorer is shown.
         self.on_first_view = lambda: data.prepare_images(data.IMAGES, self.photo_size, gray=True,
@@ -62,17 +61,11 @@ class KernelExplorer(Explorer):
         photo = data.load_image(self.photo.value, self.photo_size, gray=True)
         kernel = self.kernel
         feature_map = kernels.apply_kernel(photo, kernel)
-        first = self._colorbar is None
         fig, (left, middle, right) = self.panels((9.6, 3.4), 3, width_ratios=[1, 0.55, 1])
         plotting.draw_image(left, photo, f"input {photo.shape[0]}×{photo.shape[1]} (grayscale)")
         plotting.draw_kernel(middle, kernel, f"kernel ({self.preset.value})")
         # Signed maps (edges) on a red/blue scale centred on zero; all-positive ones (blurs) in gray.
-        shown = plotting.draw_image(right, feature_map, f"feature map {feature_map.shape[0]}×"
-                                    f"{feature_map.shape[1]}", symmetric=bool(feature_map.min() < 0),
-                                    colorbar=first)
-        if first:
-            self._colorbar = shown.colorbar
-        elif shown.colorbar is not self._colorbar:  # a new image: the bar takes its scale
-            self._colorbar.update_normal(shown)
-        # (The image the bar was made with is kept and given each new map: the bar follows it.)
+        plotting.draw_image(right, feature_map, f"feature map {feature_map.shape[0]}×"
+                            f"{feature_map.shape[1]}", symmetric=bool(feature_map.min() < 0),
+                            colorbar=True)
         return fig
