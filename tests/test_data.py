@@ -144,7 +144,7 @@ class TestPlotting:
     def test_the_colour_bar_shows_what_matplotlibs_colorbar_shows(self, scale, symmetric):
         """draw_image's colour bar is drawn as a picture of the colour map (cheap to follow a
         new scale), in the place Matplotlib's Colorbar takes: the same numbers, the same
-        colours to within a level, and it follows the image's scale and colour map."""
+        colours, and it follows the image's scale and colour map."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         array = np.random.default_rng(1).normal(size=(12, 12)) * scale + (0 if scale else 0.5)
@@ -164,8 +164,10 @@ class TestPlotting:
         fig, shown, numbers, ours = picture(ours=True)
         _, _, their_numbers, theirs = picture(ours=False)
         assert numbers == their_numbers and len(numbers) >= 3
+        # Colours within a band of the 256 (Matplotlib before 3.11 puts the bands' edges a row
+        # apart), but for a few pixels at the bar's ends.
         differ = np.abs(ours - theirs).max(-1)
-        assert (differ > 1).mean() < 0.002, (differ > 1).sum()  # a few pixels of the bar's ends
+        assert (differ > 3).mean() < 0.001, (differ > 3).sum()
 
         cax = fig.axes[1]
         shown.set_clim(-5, 7)
