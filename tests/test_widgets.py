@@ -330,6 +330,7 @@ def test_the_explorers_canvas_gives_a_texts_line_height_as_matplotlib_reads_it(d
     monkeypatch.delattr(StampingRenderer, "_get_font_height_metrics")
     assert [text.get_window_extent(renderer).bounds for text in texts] == boxes
 
+
 @pytest.mark.parametrize("cell", [1.0, 0.35], ids=["apart", "crowded"])
 def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell, monkeypatch):
     """The explorers' renderer adds a grid's number stamps into one image (draw_texts): the

@@ -9,9 +9,9 @@ kept as small bitmaps, stamps, copied wherever and whenever the same text comes 
 numbers, titles a change leaves as they were); a grid's numbers are added into one image and
 drawn at once; a font's line height, which Matplotlib 3.11 reads from the font file at every
 layout, is read once per style. Glyph shapes differ from Matplotlib's by a hint; rotated
-texts, mathtext and transparent texts are left to Agg. Images drawn with interpolation="none" (every photo and
-feature map of plotting.draw_image) are scaled here too, to Agg's pixels, skipping Matplotlib's
-resampling machinery (5 ms for a 256×256 photo, now 2).
+texts, mathtext and transparent texts are left to Agg. Images drawn with interpolation="none"
+(every photo and feature map of plotting.draw_image) are scaled here too, to Agg's pixels,
+skipping Matplotlib's resampling machinery (5 ms for a 256×256 photo, now 2).
 Figures saved to files (``make images``) are drawn by Agg alone.
 """
 
@@ -72,7 +72,7 @@ class StampingRenderer(RendererAgg):
 
     heights: dict = {}  # what a FontProperties says, and the dpi → its line's ascent, descent, gap
 
-    def _get_font_height_metrics(self, prop) -> tuple[float, float, float]:
+    def _get_font_height_metrics(self, prop) -> tuple[float | None, float | None, float | None]:
         # Matplotlib 3.11 lays every text out with its font's line height, read from the font
         # file's tables each time (found by its properties, 0.1 ms per text); it asks a renderer
         # that has this method instead. Read here the same way, once per style.
