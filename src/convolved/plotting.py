@@ -317,9 +317,9 @@ def to_png(fig, dpi=80, compress_level=1) -> bytes:
     (``compress_level`` 0–3), ten times as fast as zlib's quickest level for files about as small:
     zlib took a fifth of notebook 04's redraw.
     """
-    rgb = np.asarray(_drawn(fig, dpi))
-    height, width = rgb.shape[:2]
-    pixels = rgb.reshape(height, 3 * width)
+    image = _drawn(fig, dpi)
+    width, height = image.size
+    pixels = np.frombuffer(image.tobytes("raw", "RGB"), np.uint8).reshape(height, 3 * width)
     rows = np.empty((height, 1 + 3 * width), np.uint8)
     rows[:, 0] = 2  # filter type "Up"
     rows[0, 1:] = pixels[0]
@@ -348,15 +348,18 @@ def to_jpeg(fig, dpi=80, quality=90) -> bytes:
 
 
 def _drawn(fig, dpi) -> Image.Image:
-    """The figure drawn once on an Agg canvas, as an RGB image."""
+    """The figure drawn once on an Agg canvas, as an RGB image: the canvas's own pixels, read as
+    "RGBX" (RGB padded to four bytes, as Pillow keeps RGB), so that nothing is copied. JPEG
+    takes it as RGB; ``tobytes("raw", "RGB")`` packs it six times as fast as a conversion to
+    RGB and NumPy's copy of that did."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig.set_dpi(dpi)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
-    # Opaque, so alpha adds nothing; Pillow drops it three times as fast as a NumPy copy.
-    return Image.frombuffer("RGBA", rgba.shape[1::-1], rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    # Opaque, so alpha, which the fourth byte now stands for, adds nothing.
+    return Image.frombuffer("RGBX", rgba.shape[1::-1], rgba, "raw", "RGBX", 0, 1)
 
 
 def plot_timings(timings: dict, sizes, xlabel="kernel size k (k×k)", title=None):
