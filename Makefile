@@ -13,8 +13,8 @@ test: export OMP_NUM_THREADS = 1
 .PHONY: setup lab test execute images bench lint clean links
 
 # The course package is installed editable, so uv compiles none of it: its bytecode is brought up to
-# date here (0.1 s when it is), or else every kernel and test process, under a
-# PYTHONDONTWRITEBYTECODE=1 such as this machine's, compiles it from source again (0.6 s of CPU each).
+# date here (0.1 s when it is). Otherwise, under a PYTHONDONTWRITEBYTECODE=1 such as this machine's,
+# every kernel and test process compiles what it imports of it from source (up to 0.6 s of CPU each).
 setup: $(STAMP)
 	@$(BIN)/python -m compileall -q src
 

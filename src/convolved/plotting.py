@@ -350,8 +350,8 @@ def to_jpeg(fig, dpi=80, quality=90) -> bytes:
 def _drawn(fig, dpi) -> Image.Image:
     """The figure drawn once on an Agg canvas, as an RGB image: the canvas's own pixels, read as
     "RGBX" (RGB padded to four bytes, as Pillow keeps RGB), so that nothing is copied. JPEG
-    takes it as RGB; ``tobytes("raw", "RGB")`` packs it six times as fast as a conversion to
-    RGB and NumPy's copy of that did."""
+    takes it as RGB, and ``tobytes("raw", "RGB")`` packs it for the PNG: its rows are ready six
+    times as fast as through a conversion to RGB and NumPy's copy of that."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig.set_dpi(dpi)
