@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import textwrap
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import ipywidgets as w
 from matplotlib.figure import Figure
@@ -32,6 +34,10 @@ class Explorer:
     #: change if the browser does not say. A notebook run without a browser (papermill, nbval,
     #: the tests) never pays for it.
     on_first_view: Callable[[], None] | None = None
+    #: Seconds after a change before the pictures of the likely next ones are drawn (see
+    #: :meth:`_plan_ahead`): by then the browser has shown the change's picture, so drawing ahead
+    #: does not take a core from it; and a learner's next step usually comes later than that.
+    ahead_delay = 0.15
 
     def __init__(self, controls: list[w.Widget], layout: w.Widget | None = None):
         # Every redraw leaves a figure's worth of garbage, and now and then Python's full garbage
@@ -45,9 +51,17 @@ class Explorer:
         self._figures: dict = {}  # arrangement → the figure last drawn with it (see reuse)
         self._engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # figure → its layout engine
         self.view = w.Image(format="jpeg" if self.photos else "png", layout=w.Layout(max_width="100%"))
-        self.picture: Figure | None = None  # the figure of the picture shown
-        self.draws = 0  # how many times the figure was drawn
+        self._picture: Figure | None = None  # the figure of the picture shown (see picture)
+        self._picture_stale = False  # whether drawing ahead has drawn other pictures into it
+        self.draws = 0  # how many pictures were shown: one per change
         self._holding = 0
+        # Drawing ahead (only while a browser shows the explorer): the pictures of settings,
+        # shown or drawn ahead, by the controls' values; the control last changed and the way it
+        # moved; the scheduled drawing; whether controls are being put back after a trial.
+        self._kept: OrderedDict = OrderedDict()
+        self._last: tuple[w.Widget, int] | None = None
+        self._ahead: asyncio.Handle | None = None
+        self._restoring = False
         for control in controls:
             control.observe(self._changed, names="value")
         self.widget = w.VBox([layout or w.HBox(controls), self.view])
@@ -120,17 +134,43 @@ class Explorer:
         """
 
     def refresh(self) -> None:
-        """Draw the figure now, unless controls are being changed inside :meth:`holding`."""
-        if not self._holding:
-            self.draws += 1
-            self.message = None  # set by no_output() when the settings give no picture
-            # An explorer's tensors are small: a second thread only adds waiting, 4× the CPU time
-            # for notebook 06's rotations on two busy cores.
-            with one_thread():
-                fig = self._reuse_layout(self.draw())
-            ExplorerCanvas(fig)  # to_png and to_jpeg draw on it
-            self.picture = fig
-            self.view.value = (plotting.to_jpeg if self.photos else plotting.to_png)(fig, dpi=self.dpi)
+        """Show the picture of the controls' settings now, unless controls are being changed
+        inside :meth:`holding`: drawn now, or kept from drawing ahead."""
+        if self._holding:
+            return
+        self.draws += 1
+        settings = self._settings()
+        kept = self._kept.pop(settings, None)
+        if kept is None:
+            fig = self._figure()
+            kept = (self._encode(fig), self.message)
+            self._picture, self._picture_stale = fig, False
+        else:
+            self._picture_stale = True  # drawn when asked for (picture)
+        if self._viewed():  # going back a step is then instant too
+            self._keep(settings, kept)
+        self.view.value, self.message = kept
+        self._plan_ahead()
+
+    @property
+    def picture(self) -> Figure | None:
+        """The figure of the picture shown (drawn again if it was reused to draw ahead)."""
+        if self._picture_stale:
+            self._picture, self._picture_stale = self._figure(), False
+        return self._picture
+
+    def _figure(self) -> Figure:
+        """The figure of the controls' settings, drawn; ``message`` says why if it is empty."""
+        self.message = None  # set by no_output() when the settings give no picture
+        # An explorer's tensors are small: a second thread only adds waiting, 4× the CPU time
+        # for notebook 06's rotations on two busy cores.
+        with one_thread():
+            fig = self._reuse_layout(self.draw())
+        ExplorerCanvas(fig)  # to_png and to_jpeg draw on it
+        return fig
+
+    def _encode(self, fig: Figure) -> bytes:
+        return (plotting.to_jpeg if self.photos else plotting.to_png)(fig, dpi=self.dpi)
 
     dpi = 80
     #: Whether the pictures are mostly photos: they are then sent as JPEG, a third of the PNG's
@@ -188,9 +228,98 @@ class Explorer:
     def _changed(self, change) -> None:
         # react() runs for every change, even one made by react() itself or inside holding();
         # the figure is drawn once, when the outermost change is done.
+        if self._restoring:  # controls put back as they were after drawing ahead
+            return
+        if not self._holding:  # a learner's change (or the notebook's), not react()'s
+            self._last = (change["owner"], _direction(change))
         self._start_first_view_work()
         with self.holding():
             self.react(change)
+
+    # Drawing ahead. In a browser a learner mostly steps a control: a slider or a number box one
+    # step with the arrow keys, a dropdown to the next option. While they look at a change's
+    # picture, the kernel is idle: it draws the pictures of the next and the previous step of the
+    # control they changed, so that those steps are answered without drawing (the browser's own
+    # work, JupyterLab's and ipywidgets', then is all the learner waits for). Other changes are
+    # drawn when they come, as before. Nothing of this is sent to the browser, and without one
+    # (papermill, nbval, the tests, make bench) nothing is drawn ahead.
+
+    def _viewed(self) -> bool:
+        views = self.widget._view_count
+        return isinstance(views, int) and views > 0
+
+    def _settings(self) -> tuple | None:
+        """The controls' values: what a picture depends on (None if they cannot be a key)."""
+        settings = tuple(control.value for control in self.controls)
+        try:
+            hash(settings)
+        except TypeError:
+            return None
+        return settings
+
+    def _keep(self, settings: tuple | None, picture: tuple[bytes, str | None]) -> None:
+        if settings is not None:
+            self._kept[settings] = picture
+            self._kept.move_to_end(settings)
+            while len(self._kept) > 16:  # a few steps each way of a few controls
+                self._kept.popitem(last=False)
+
+    def _plan_ahead(self) -> None:
+        """Schedule drawing the next and previous steps of the control last changed, on the
+        kernel's event loop, once the learner has the picture (``ahead_delay``)."""
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._ahead = None
+        if self._last is None or not self._viewed():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in a kernel's event loop: nothing can run later
+            return
+        control, direction = self._last
+        steps = _steps(control, direction)
+        if steps:
+            self._ahead = loop.call_later(self.ahead_delay, self._draw_ahead, control, steps)
+
+    def _draw_ahead(self, control: w.Widget, steps: list[tuple[str, object]]) -> None:
+        """Draw the first step's picture, then schedule the rest: one picture per turn of the
+        event loop, so that a learner's change waits for one at most."""
+        name, value = steps[0]
+        self._try(control, name, value)
+        self._ahead = None
+        if steps[1:]:
+            self._ahead = asyncio.get_running_loop().call_soon(self._draw_ahead, control, steps[1:])
+
+    def _try(self, control: w.Widget, name: str, value) -> None:
+        """Keep the picture the controls would show after ``control.<name> = value``, then put
+        every control back as it was; the browser hears of none of it."""
+        saved = [(c, {key: getattr(c, key) for key in c.keys}) for c in self.controls]
+        shown_message = self.message
+        with ExitStack() as held:
+            for c in self.controls:
+                held.enter_context(c.hold_sync())  # what would be sent is collected, not sent
+            self._holding += 1  # react() runs as for a learner's change; nothing is shown
+            try:
+                setattr(control, name, value)
+                settings = self._settings()
+                if settings is not None and settings not in self._kept:
+                    fig = self._figure()
+                    self._picture_stale = True  # the shown picture's figure may have been reused
+                    self._keep(settings, (self._encode(fig), self.message))
+            finally:
+                self._restoring = True
+                try:
+                    for c, state in saved:
+                        changed = {key: old for key, old in state.items() if not _same(getattr(c, key), old)}
+                        with c.hold_trait_notifications():  # validated together, as they were
+                            for key, old in changed.items():
+                                setattr(c, key, old)
+                finally:
+                    self._restoring = False
+                    self._holding -= 1
+                    self.message = shown_message
+                for c in self.controls:
+                    c._states_to_send.clear()  # the controls are as the browser shows them
 
     def _start_first_view_work(self) -> None:
         if self.on_first_view is not None:
@@ -204,3 +333,49 @@ class Explorer:
         bundle["image/png"] = base64.b64encode(png).decode("ascii")
         bundle["text/plain"] = f"{self.title} (run the cell to interact)"
         return bundle
+
+
+_CHOICES = (w.Dropdown, w.ToggleButtons, w.RadioButtons, w.Select)  # one option of several
+
+
+def _direction(change) -> int:
+    """+1 if a control's change moved it forward (a larger number, a later option), else −1."""
+    owner, old, new = change["owner"], change["old"], change["new"]
+    if isinstance(owner, _CHOICES):
+        values = [option[1] if isinstance(option, tuple) else option for option in owner.options]
+        if old in values and new in values:
+            return 1 if values.index(new) >= values.index(old) else -1
+        return 1
+    try:
+        return 1 if new >= old else -1
+    except TypeError:
+        return 1
+
+
+def _steps(control: w.Widget, direction: int) -> list[tuple[str, object]]:
+    """The learner's likeliest next changes of ``control``, as (trait, value): one step on in
+    the ``direction`` it last moved, then one step back; none that leave its range."""
+    if isinstance(control, _CHOICES):
+        count, index = len(control.options), control.index
+        if index is None or count < 2:
+            return []
+        return [("index", (index + direction) % count), ("index", (index - direction) % count)][:count - 1]
+    value = control.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return []
+    step = getattr(control, "step", None) or 1
+    low, high = getattr(control, "min", None), getattr(control, "max", None)
+    steps = []
+    for sign in (direction, -direction):
+        new = value + sign * step
+        new = round(new, 10) if isinstance(new, float) else new  # 0.1 + 0.05 is 0.15, as the browser sends
+        if (low is None or new >= low) and (high is None or new <= high):
+            steps.append(("value", new))
+    return steps
+
+
+def _same(a, b) -> bool:
+    try:
+        return a is b or bool(a == b)
+    except (TypeError, ValueError):  # arrays compare element by element
+        return False

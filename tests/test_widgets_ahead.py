@@ -1,0 +1,180 @@
+"""Drawing ahead: while a browser shows an explorer, the kernel draws the next and previous step of
+the control last changed in its idle time, so that those steps are shown without drawing. The
+pictures must be the ones a drawing on arrival gives, the browser must hear nothing of it, and
+the controls must be left exactly as the learner set them."""
+
+from __future__ import annotations
+
+import asyncio
+
+import ipywidgets as w
+import numpy as np
+import pytest
+
+from convolved import data, plotting
+from convolved.widgets import (
+    ConvGeometryExplorer,
+    DatasetExplorer,
+    KernelExplorer,
+    PoolingExplorer,
+    TransformExplorer,
+    TransposeConvExplorer,
+)
+from convolved.widgets.base import _steps
+
+
+def shown_in_a_browser(explorer):
+    explorer.ahead_delay = 0  # in a test, at once
+    explorer.widget.set_state({"_view_count": 1})  # the message JupyterLab sends for a new view
+    return explorer
+
+
+async def idle(explorer) -> None:
+    """Let the event loop run until the explorer has drawn what it draws ahead."""
+    await asyncio.sleep(0)
+    while explorer._ahead is not None:
+        await asyncio.sleep(0)
+
+
+@pytest.fixture()
+def sent(monkeypatch):
+    """Every message a widget sends to the browser, as (widget type, method, state keys)."""
+    messages = []
+    send = w.Widget._send
+
+    def recorded(self, msg, buffers=None):
+        messages.append((type(self).__name__, msg.get("method"), sorted(msg.get("state", {}))))
+        return send(self, msg, buffers)
+
+    monkeypatch.setattr(w.Widget, "_send", recorded)
+    return messages
+
+
+def counting_draws(explorer) -> list:
+    """A list that grows by one at each drawing of the explorer's figure (ahead or not)."""
+    calls = []
+    draw = explorer.draw
+    explorer.draw = lambda: (calls.append(1), draw())[1]
+    return calls
+
+
+def the_shown_picture_is_the_drawn_one(explorer) -> None:
+    encode = plotting.to_jpeg if explorer.photos else plotting.to_png
+    assert bytes(explorer.view.value) == encode(explorer.picture, dpi=explorer.dpi)
+
+
+# An explorer, the control a learner steps, and its values step by step: each kind of control
+# (slider, number box, dropdown, toggle buttons, float slider and box, unbounded number box).
+STEPPED = {
+    "slider, whose steps change another control's range": (
+        lambda: TransposeConvExplorer(size=2, kernel_size=3, stride=2), "input_size", [3, 4, 5, 4, 3]),
+    "number box": (lambda: TransposeConvExplorer(size=3), "pixel", [2, 3, 4, 3]),
+    "dropdown": (lambda: ConvGeometryExplorer(size=7, kernel_size=3, padding=1),
+                 "mode", ["reflect", "replicate", "circular", "replicate"]),
+    "photos": (lambda: KernelExplorer(image="camera", size=48), "photo", list(data.IMAGES)[1:4]),
+    "toggle buttons and a float slider": (
+        lambda: PoolingExplorer(image="camera", size=32), "noise", [0.05, 0.1, 0.15, 0.1]),
+    "a dropdown that sets another control's range and value": (
+        lambda: TransformExplorer(image="chelsea", transform="RandomRotation", size=48),
+        "transform", None),
+    "unbounded number box": (lambda: DatasetExplorer(*_digits(), views=3), "seed", [1, 2, 3, 2]),
+}
+
+
+def _digits():
+    images, labels = data.digits()
+    return images[:50], labels[:50]
+
+
+@pytest.mark.parametrize("case", STEPPED, ids=list(STEPPED))
+def test_a_step_of_the_control_last_changed_is_shown_without_drawing(case, sent):
+    make, name, values = STEPPED[case]
+    explorer = shown_in_a_browser(make())
+    control = getattr(explorer, name)
+    if values is None:  # a dropdown's next options, in order
+        values = list(control.options)[control.index + 1:control.index + 4]
+    draws = counting_draws(explorer)
+
+    async def learner() -> None:
+        control.value = values[0]  # the first change is drawn when it comes
+        assert len(draws) == 1
+        for value in values[1:]:
+            await idle(explorer)
+            drawn, before = len(draws), len(sent)
+            control.value = value  # a step: drawn ahead
+            assert len(draws) == drawn, f"{name} = {value!r} was drawn on arrival"
+            assert sum(kind == "Image" for kind, _, _ in sent[before:]) == 1  # its picture, once
+        await idle(explorer)
+
+    asyncio.run(learner())
+    the_shown_picture_is_the_drawn_one(explorer)
+
+
+@pytest.mark.parametrize("case", STEPPED, ids=list(STEPPED))
+def test_drawing_ahead_sends_nothing_and_leaves_the_controls_as_they_were(case, sent):
+    make, name, values = STEPPED[case]
+    explorer = shown_in_a_browser(make())
+    control = getattr(explorer, name)
+    value = values[0] if values else control.options[control.index + 1]
+
+    async def learner() -> None:
+        control.value = value
+        states = [c.get_state() for c in explorer.controls]
+        message, before = explorer.message, len(sent)
+        await idle(explorer)
+        assert sent[before:] == []
+        assert [c.get_state() for c in explorer.controls] == states
+        assert explorer.message == message
+
+    asyncio.run(learner())
+    assert len(explorer._kept) >= 2  # the picture shown and at least one step drawn ahead
+    the_shown_picture_is_the_drawn_one(explorer)  # its figure was drawn again when asked for
+
+
+def test_a_jump_is_drawn_when_it_comes_and_is_the_right_picture():
+    explorer = shown_in_a_browser(TransposeConvExplorer(size=2, kernel_size=3, stride=2))
+    draws = counting_draws(explorer)
+
+    async def learner() -> None:
+        explorer.input_size.value = 3
+        await idle(explorer)
+        drawn = len(draws)
+        explorer.input_size.value = 6  # not a step from 3
+        assert len(draws) == drawn + 1
+        explorer.stride.value = 3  # another control: drawn, and its steps planned instead
+        assert len(draws) == drawn + 2
+        await idle(explorer)
+
+    asyncio.run(learner())
+    assert explorer.pixel.max == 36
+    the_shown_picture_is_the_drawn_one(explorer)
+
+
+def test_nothing_is_drawn_ahead_without_a_browser():
+    """papermill, nbval, make bench: no view, so every change is drawn when it comes."""
+    explorer = TransposeConvExplorer(size=2, kernel_size=3, stride=2)
+    explorer.ahead_delay = 0
+    draws = counting_draws(explorer)
+
+    async def notebook() -> None:
+        for value in [3, 4, 3, 4]:
+            explorer.input_size.value = value
+            await asyncio.sleep(0.01)
+
+    asyncio.run(notebook())
+    assert len(draws) == 4 and not explorer._kept
+
+
+def test_the_steps_drawn_ahead():
+    slider = w.IntSlider(value=4, min=1, max=4)
+    assert _steps(slider, +1) == [("value", 3)]  # the end: only back
+    slider.value = 2
+    assert _steps(slider, -1) == [("value", 1), ("value", 3)]  # on the way it moved first
+    noise = w.FloatSlider(value=0.1, min=0, max=0.5, step=0.05)
+    assert _steps(noise, +1) == [("value", 0.15), ("value", 0.05)]  # as the browser sends them
+    dropdown = w.Dropdown(options=["a", "b", "c"], value="c")
+    assert _steps(dropdown, +1) == [("index", 0), ("index", 1)]  # round to the first
+    assert _steps(w.Dropdown(options=["a", "b"]), +1) == [("index", 1)]  # the one other option
+    assert _steps(w.IntText(value=0), -1) == [("value", -1), ("value", 1)]  # no bounds
+    assert _steps(w.Checkbox(value=True), +1) == []
+    assert np.isclose(_steps(w.FloatText(value=1.0, step=0.5), +1)[0][1], 1.5)
