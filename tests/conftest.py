@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+import convolved  # noqa: F401 - its arithmetic settings, before any test computes (as in a notebook)
+
 # CI must be reproducible (a failure there can be replayed); locally, every run explores more.
 settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("dev", deadline=None)

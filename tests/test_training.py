@@ -139,3 +139,33 @@ def test_training_does_not_import_torch_dynamo():
             "progress=False); assert 'torch._dynamo' not in sys.modules, 'torch._dynamo was imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# A machine of another kind, as far as one machine can play it: oneDNN's kernels for AVX2, not
+# AVX-512 (other kernels, other blocking), PyTorch's and MKL's AVX2 code asked for explicitly
+# (AVX-512 machines get it from importing convolved), two threads.
+OTHER_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2",
+             "OMP_NUM_THREADS": "2"}
+
+
+def test_the_same_seed_gives_the_same_model_on_another_kind_of_cpu():
+    """The weights after an epoch are identical, bit for bit, with the CPU's kernels chosen as for
+    another processor: the course's numbers are the same on every x86 machine with AVX2."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, torch; from convolved import data, models, training; "
+            "x, y = data.digits(); torch.manual_seed(0); model = models.digits_cnn('pool'); "
+            "training.fit(model, x[:700], y[:700], epochs=1, progress=False); "
+            "print(torch.backends.cpu.get_cpu_capability(), hashlib.sha256(torch.cat("
+            "[p.detach().flatten() for p in model.parameters()]).numpy().tobytes()).hexdigest())")
+    here = {key: value for key, value in os.environ.items() if key not in OTHER_CPU}
+    runs = []
+    for variables in ({}, OTHER_CPU):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**here, **variables})
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs.append(done.stdout.split())
+    assert runs[0][0] == "AVX2"  # this machine's AVX-512 kernels were not used
+    assert runs[0][1] == runs[1][1]

@@ -182,9 +182,9 @@ class TestExperiment:
     def test_the_numbers_notebook_07_reports(self, notebook_run):
         means = {row["shots"]: (np.mean(row["transfer"]), np.mean(row["scratch"]))
                  for row in notebook_run.rows}
-        assert notebook_run.source_accuracy == pytest.approx(0.926, abs=5e-4)
-        assert means[1] == pytest.approx((0.734, 0.636), abs=5e-4)
-        assert means[3] == pytest.approx((0.845, 0.820), abs=5e-4)
+        assert notebook_run.source_accuracy == pytest.approx(0.921, abs=5e-4)
+        assert means[1] == pytest.approx((0.734, 0.647), abs=5e-4)
+        assert means[3] == pytest.approx((0.849, 0.810), abs=5e-4)
         assert means[10] == pytest.approx((0.913, 0.952), abs=5e-4)
         assert notebook_run.rows[0]["transfer_parameters"] == 645
         assert notebook_run.rows[0]["scratch_parameters"] == 5541

@@ -24,7 +24,9 @@ class Explorer:
 
     A subclass creates its controls, passes them (and optionally a layout) to ``__init__``,
     implements ``draw() -> Figure``, and may override ``react(change)`` to keep related controls
-    consistent. Every change a learner makes runs ``react`` and then draws the figure exactly once.
+    consistent. Every change a learner makes runs ``react`` and then shows one new picture: drawn
+    then, or, for a step of the control changed last, drawn ahead while a browser showed the
+    explorer (see "Drawing ahead" below). ``draw`` must depend on the controls' values only.
     """
 
     title = "Explorer"
