@@ -6,6 +6,7 @@ the controls must be left exactly as the learner set them."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import ipywidgets as w
 import numpy as np
@@ -147,6 +148,35 @@ def test_a_jump_is_drawn_when_it_comes_and_is_the_right_picture():
 
     asyncio.run(learner())
     assert explorer.pixel.max == 36
+    the_shown_picture_is_the_drawn_one(explorer)
+
+
+def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
+    """JupyterLab may hand widget messages to a kernel subshell: a learner's change can arrive on
+    another thread while a picture is drawn ahead with the controls set otherwise. It is applied
+    once they are put back, not lost in between."""
+    explorer = shown_in_a_browser(TransposeConvExplorer(size=2, kernel_size=3, stride=2))
+    control, arrived = explorer.input_size, []
+    draw = explorer.draw
+
+    def draw_while_a_message_comes():
+        if explorer._holding and not arrived:  # drawing ahead the next step, M = 4
+            message = {"content": {"data": {"method": "update", "state": {"value": 4},
+                                            "buffer_paths": []}}, "buffers": []}
+            arrived.append(threading.Thread(target=control.comm.handle_msg, args=(message,)))
+            arrived[0].start()
+            arrived[0].join(0.2)  # it waits for the controls to be put back
+        return draw()
+
+    explorer.draw = draw_while_a_message_comes
+
+    async def learner() -> None:
+        control.value = 3
+        await idle(explorer)
+
+    asyncio.run(learner())
+    arrived[0].join()
+    assert control.value == 4 and explorer.pixel.max == 16
     the_shown_picture_is_the_drawn_one(explorer)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import gc
 import textwrap
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -64,8 +65,14 @@ class Explorer:
         self._last: tuple[w.Widget, int] | None = None
         self._ahead: asyncio.Handle | None = None
         self._restoring = False
+        # JupyterLab may hand a control's messages to a kernel subshell, another thread than the
+        # one drawing ahead: each message is handled under the lock a picture drawn ahead holds
+        # while it changes the controls and puts them back.
+        self._lock = threading.RLock()
         for control in controls:
             control.observe(self._changed, names="value")
+            if control.comm is not None:
+                control.comm.on_msg(self._locked(control._handle_msg))
         self.widget = w.VBox([layout or w.HBox(controls), self.view])
         # A browser counts the views it makes of a widget whose _view_count is a number, and
         # tells the kernel: that is how the explorer knows it is being shown.
@@ -283,11 +290,18 @@ class Explorer:
         if steps:
             self._ahead = loop.call_later(self.ahead_delay, self._draw_ahead, control, steps)
 
+    def _locked(self, handle: Callable[[dict], None]) -> Callable[[dict], None]:
+        def handle_locked(message: dict) -> None:
+            with self._lock:
+                handle(message)
+        return handle_locked
+
     def _draw_ahead(self, control: w.Widget, steps: list[tuple[str, object]]) -> None:
         """Draw the first step's picture, then schedule the rest: one picture per turn of the
         event loop, so that a learner's change waits for one at most."""
         name, value = steps[0]
-        self._try(control, name, value)
+        with self._lock:
+            self._try(control, name, value)
         self._ahead = None
         if steps[1:]:
             self._ahead = asyncio.get_running_loop().call_soon(self._draw_ahead, control, steps[1:])
