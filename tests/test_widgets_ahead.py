@@ -30,6 +30,25 @@ def shown_in_a_browser(explorer):
     return explorer
 
 
+def run(learner) -> None:
+    """Run the coroutine function ``learner`` in an event loop of its own, as a kernel runs its
+    widgets' messages, on a thread of its own: this test worker's thread may already have a
+    running loop (Playwright's, once the browser tests ran here)."""
+    failures = []
+
+    def in_a_loop() -> None:
+        try:
+            asyncio.run(learner())
+        except BaseException as failure:  # noqa: BLE001 - raised again on the test's thread
+            failures.append(failure)
+
+    thread = threading.Thread(target=in_a_loop)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
 async def idle(explorer) -> None:
     """Let the event loop run until the explorer has drawn what it draws ahead."""
     await asyncio.sleep(0)
@@ -107,7 +126,7 @@ def test_a_step_of_the_control_last_changed_is_shown_without_drawing(case):
             assert len(draws) == drawn, f"{name} = {value!r} was drawn on arrival"
         await idle(explorer)
 
-    asyncio.run(learner())
+    run(learner)
     the_shown_picture_is_the_drawn_one(explorer)
 
 
@@ -127,7 +146,7 @@ def test_drawing_ahead_sends_nothing_and_leaves_the_controls_as_they_were(case, 
         assert [c.get_state() for c in explorer.controls] == states
         assert explorer.message == message
 
-    asyncio.run(learner())
+    run(learner)
     assert len(explorer._kept) >= 2  # the picture shown and at least one step drawn ahead
     the_shown_picture_is_the_drawn_one(explorer)  # its figure was drawn again when asked for
 
@@ -146,7 +165,7 @@ def test_a_jump_is_drawn_when_it_comes_and_is_the_right_picture():
         assert len(draws) == drawn + 2
         await idle(explorer)
 
-    asyncio.run(learner())
+    run(learner)
     assert explorer.pixel.max == 36
     the_shown_picture_is_the_drawn_one(explorer)
 
@@ -174,7 +193,7 @@ def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
         control.value = 3
         await idle(explorer)
 
-    asyncio.run(learner())
+    run(learner)
     arrived[0].join()
     assert control.value == 4 and explorer.pixel.max == 16
     the_shown_picture_is_the_drawn_one(explorer)
@@ -191,7 +210,7 @@ def test_nothing_is_drawn_ahead_without_a_browser():
             explorer.input_size.value = value
             await asyncio.sleep(0.01)
 
-    asyncio.run(notebook())
+    run(notebook)
     assert len(draws) == 4 and not explorer._kept
 
 
