@@ -391,6 +391,7 @@ def _steps(control: w.Widget, direction: int) -> list[tuple[str, object]]:
 
 
 def _same(a, b) -> bool:
+    """Whether a control's trait still has the value it had (``==``, or the same object)."""
     try:
         return a is b or bool(a == b)
     except (TypeError, ValueError):  # arrays compare element by element
