@@ -52,7 +52,7 @@ def run(learner) -> None:
 async def idle(explorer) -> None:
     """Let the event loop run until the explorer has drawn what it draws ahead."""
     await asyncio.sleep(0)
-    while explorer._ahead is not None:
+    while explorer._ahead:
         await asyncio.sleep(0)
 
 
@@ -178,13 +178,19 @@ def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
     control, arrived = explorer.input_size, []
     draw = explorer.draw
 
+    applied = threading.Event()
+    set_state = control.set_state
+    control.set_state = lambda state: (applied.set(), set_state(state))
+
     def draw_while_a_message_comes():
         if explorer._holding and not arrived:  # drawing ahead the next step, M = 4
             message = {"content": {"data": {"method": "update", "state": {"value": 4},
                                             "buffer_paths": []}}, "buffers": []}
             arrived.append(threading.Thread(target=control.comm.handle_msg, args=(message,)))
             arrived[0].start()
-            arrived[0].join(0.2)  # it waits for the controls to be put back
+            # It must wait for the controls to be put back: without the lock it would be applied
+            # now (and then undone).
+            assert not applied.wait(1.0)
         return draw()
 
     explorer.draw = draw_while_a_message_comes
@@ -196,6 +202,32 @@ def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
     run(learner)
     arrived[0].join()
     assert control.value == 4 and explorer.pixel.max == 16
+    the_shown_picture_is_the_drawn_one(explorer)
+
+
+def test_a_click_on_another_thread_while_drawing_ahead_is_kept():
+    """The same for a button that changes a control (notebook 07's "redraw": the next seed)."""
+    explorer = shown_in_a_browser(DatasetExplorer(*_digits(), views=3))
+    arrived, draw = [], explorer.draw
+
+    def draw_while_a_click_comes():
+        if explorer._holding and not arrived:  # drawing ahead seed 2
+            click = {"content": {"data": {"method": "custom", "content": {"event": "click"}}},
+                     "buffers": []}
+            arrived.append(threading.Thread(target=explorer.redraw.comm.handle_msg, args=(click,)))
+            arrived[0].start()
+            arrived[0].join(0.5)
+        return draw()
+
+    explorer.draw = draw_while_a_click_comes
+
+    async def learner() -> None:
+        explorer.seed.value = 1
+        await idle(explorer)
+
+    run(learner)
+    arrived[0].join()
+    assert explorer.seed.value == 2  # the click's seed + 1, counted from the seed the learner set
     the_shown_picture_is_the_drawn_one(explorer)
 
 

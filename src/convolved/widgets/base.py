@@ -60,20 +60,29 @@ class Explorer:
         self._holding = 0
         # Drawing ahead (only while a browser shows the explorer): the pictures of settings,
         # shown or drawn ahead, by the controls' values; the control last changed and the way it
-        # moved; the scheduled drawing; whether controls are being put back after a trial.
+        # moved; the current plan (a number, and the steps it has left to draw); whether
+        # controls are being put back after a trial.
         self._kept: OrderedDict = OrderedDict()
         self._last: tuple[w.Widget, int] | None = None
-        self._ahead: asyncio.Handle | None = None
+        self._plan, self._ahead = 0, []
         self._restoring = False
-        # JupyterLab may hand a control's messages to a kernel subshell, another thread than the
-        # one drawing ahead: each message is handled under the lock a picture drawn ahead holds
-        # while it changes the controls and puts them back.
-        self._lock = threading.RLock()
+        # Where pictures are drawn ahead: the event loop of the thread that runs the notebook's
+        # cells (the one making the explorer), so that drawing ahead never runs beside a cell
+        # (it sets torch's threads and random state for a moment). None outside a kernel.
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
         for control in controls:
             control.observe(self._changed, names="value")
-            if control.comm is not None:
-                control.comm.on_msg(self._locked(control._handle_msg))
         self.widget = w.VBox([layout or w.HBox(controls), self.view])
+        # JupyterLab may hand widget messages to a kernel subshell, another thread: each message
+        # to the explorer's widgets (controls, buttons) is handled under the lock that a picture
+        # drawn ahead holds while it changes the controls and puts them back.
+        self._lock = threading.RLock()
+        for widget in _widgets_in(self.widget):
+            if widget.comm is not None:
+                widget.comm.on_msg(self._locked(widget._handle_msg))
         # A browser counts the views it makes of a widget whose _view_count is a number, and
         # tells the kernel: that is how the explorer knows it is being shown.
         self.widget._view_count = 0
@@ -163,7 +172,8 @@ class Explorer:
 
     @property
     def picture(self) -> Figure | None:
-        """The figure of the picture shown (drawn again if it was reused to draw ahead)."""
+        """The figure of the picture shown (drawn again if it was reused to draw ahead). The
+        explorer draws its next pictures into it: take from it what you need at once."""
         if self._picture_stale:
             self._picture, self._picture_stale = self._figure(), False
         return self._picture
@@ -274,21 +284,27 @@ class Explorer:
                 self._kept.popitem(last=False)
 
     def _plan_ahead(self) -> None:
-        """Schedule drawing the next and previous steps of the control last changed, on the
-        kernel's event loop, once the learner has the picture (``ahead_delay``)."""
-        if self._ahead is not None:
-            self._ahead.cancel()
-            self._ahead = None
-        if self._last is None or not self._viewed():
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not in a kernel's event loop: nothing can run later
-            return
-        control, direction = self._last
-        steps = _steps(control, direction)
-        if steps:
-            self._ahead = loop.call_later(self.ahead_delay, self._draw_ahead, control, steps)
+        """Plan drawing the next and previous steps of the control last changed, once the learner
+        has the picture (``ahead_delay``); a new plan replaces the one before."""
+        with self._lock:
+            self._plan += 1
+            self._ahead = []
+            if self._last is None or not self._viewed():
+                return
+            loop = self._loop
+            if loop is None:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:  # not in an event loop: nothing can run later
+                    return
+            control, direction = self._last
+            self._ahead = [(control, name, value) for name, value in _steps(control, direction)]
+            plan = self._plan
+        if self._ahead:
+            try:
+                loop.call_soon_threadsafe(loop.call_later, self.ahead_delay, self._draw_ahead, plan)
+            except RuntimeError:  # that loop is closed
+                self._ahead = []
 
     def _locked(self, handle: Callable[[dict], None]) -> Callable[[dict], None]:
         def handle_locked(message: dict) -> None:
@@ -296,15 +312,22 @@ class Explorer:
                 handle(message)
         return handle_locked
 
-    def _draw_ahead(self, control: w.Widget, steps: list[tuple[str, object]]) -> None:
-        """Draw the first step's picture, then schedule the rest: one picture per turn of the
-        event loop, so that a learner's change waits for one at most."""
-        name, value = steps[0]
+    def _draw_ahead(self, plan: int) -> None:
+        """Draw the next step of ``plan``, unless a newer plan replaced it, then schedule the
+        rest: one picture per turn of the event loop, so that a learner's change waits for one
+        at most."""
         with self._lock:
-            self._try(control, name, value)
-        self._ahead = None
-        if steps[1:]:
-            self._ahead = asyncio.get_running_loop().call_soon(self._draw_ahead, control, steps[1:])
+            if plan != self._plan or not self._ahead:
+                return
+            control, name, value = self._ahead.pop(0)
+            try:
+                self._try(control, name, value)
+            except BaseException:
+                self._ahead = []  # reported by the event loop; this plan stops
+                raise
+            if not self._ahead:
+                return
+        asyncio.get_running_loop().call_soon(self._draw_ahead, plan)
 
     def _try(self, control: w.Widget, name: str, value) -> None:
         """Keep the picture the controls would show after ``control.<name> = value``, then put
@@ -334,8 +357,8 @@ class Explorer:
                     self._restoring = False
                     self._holding -= 1
                     self.message = shown_message
-                for c in self.controls:
-                    c._states_to_send.clear()  # the controls are as the browser shows them
+                    for c in self.controls:
+                        c._states_to_send.clear()  # the controls are as the browser shows them
 
     def _start_first_view_work(self) -> None:
         if self.on_first_view is not None:
@@ -352,6 +375,14 @@ class Explorer:
 
 
 _CHOICES = (w.Dropdown, w.ToggleButtons, w.RadioButtons, w.Select)  # one option of several
+
+
+def _widgets_in(widget: w.Widget) -> list[w.Widget]:
+    """``widget`` and every widget inside it (a box's children, theirs, and so on)."""
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += _widgets_in(child)
+    return found
 
 
 def _direction(change) -> int:
