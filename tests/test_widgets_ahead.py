@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import ipywidgets as w
 import numpy as np
@@ -26,6 +27,9 @@ from convolved.widgets.base import _steps
 
 def shown_in_a_browser(explorer):
     explorer.ahead_delay = 0  # in a test, at once
+    # Drawn ahead on the test's own event loop (run() below), as a kernel's explorer draws on
+    # the loop it was made in: this thread's may be Playwright's, running but not turning.
+    explorer._loop = None
     explorer.widget.set_state({"_view_count": 1})  # the message JupyterLab sends for a new view
     return explorer
 
@@ -51,9 +55,11 @@ def run(learner) -> None:
 
 async def idle(explorer) -> None:
     """Let the event loop run until the explorer has drawn what it draws ahead."""
+    deadline = time.monotonic() + 30
     await asyncio.sleep(0)
     while explorer._ahead:
-        await asyncio.sleep(0)
+        assert time.monotonic() < deadline, "drawing ahead never ran"
+        await asyncio.sleep(0.001)
 
 
 @pytest.fixture()
