@@ -1,7 +1,7 @@
 """Drawing ahead: while a browser shows an explorer, the kernel draws the next and previous step of
-the control last changed in its idle time, so that those steps are shown without drawing. The
-pictures must be the ones a drawing on arrival gives, the browser must hear nothing of it, and
-the controls must be left exactly as the learner set them."""
+the control last changed (before any change, of every control) in its idle time, so that those
+steps are shown without drawing. The pictures must be the ones a drawing on arrival gives, the
+browser must hear nothing of it, and the controls must be left exactly as the learner set them."""
 
 from __future__ import annotations
 
@@ -157,6 +157,28 @@ def test_drawing_ahead_sends_nothing_and_leaves_the_controls_as_they_were(case, 
     the_shown_picture_is_the_drawn_one(explorer)  # its figure was drawn again when asked for
 
 
+@pytest.mark.parametrize("name", ["photo", "mode", "noise", "kernel_size", "ceil_mode"])
+def test_once_shown_a_first_step_of_any_control_is_shown_without_drawing(name):
+    """Before any change, the next and previous step of every control are drawn ahead: a
+    dropdown of photos, toggle buttons, a float slider, a slider and a checkbox here."""
+    explorer = PoolingExplorer(image="camera", size=32)
+    explorer.noise.value = 0.1  # a cell's change before the explorer is shown
+    draws = counting_draws(explorer)
+    control = getattr(explorer, name)
+
+    async def learner() -> None:
+        shown_in_a_browser(explorer)
+        await idle(explorer)
+        ahead = len(draws)
+        assert ahead == sum(len(_steps(c, +1)) for c in explorer.controls)  # each step once
+        setattr(control, *_steps(control, +1)[0])
+        assert len(draws) == ahead, f"the first change of {name} was drawn on arrival"
+        await idle(explorer)
+
+    run(learner)
+    the_shown_picture_is_the_drawn_one(explorer)
+
+
 def test_a_jump_is_drawn_when_it_comes_and_is_the_right_picture():
     explorer = shown_in_a_browser(TransposeConvExplorer(size=2, kernel_size=3, stride=2))
     draws = counting_draws(explorer)
@@ -263,5 +285,5 @@ def test_the_steps_drawn_ahead():
     assert _steps(dropdown, +1) == [("index", 0), ("index", 1)]  # round to the first
     assert _steps(w.Dropdown(options=["a", "b"]), +1) == [("index", 1)]  # the one other option
     assert _steps(w.IntText(value=0), -1) == [("value", -1), ("value", 1)]  # no bounds
-    assert _steps(w.Checkbox(value=True), +1) == []
+    assert _steps(w.Checkbox(value=True), +1) == [("value", False)]
     assert np.isclose(_steps(w.FloatText(value=1.0, step=0.5), +1)[0][1], 1.5)

@@ -26,8 +26,9 @@ class Explorer:
     A subclass creates its controls, passes them (and optionally a layout) to ``__init__``,
     implements ``draw() -> Figure``, and may override ``react(change)`` to keep related controls
     consistent. Every change a learner makes runs ``react`` and then shows one new picture: drawn
-    then, or, for a step of the control changed last, drawn ahead while a browser showed the
-    explorer (see "Drawing ahead" below). ``draw`` must depend on the controls' values only.
+    then, or, for a step of the control changed last (or, before any change, of any control),
+    drawn ahead while a browser showed the explorer (see "Drawing ahead" below). ``draw`` must
+    depend on the controls' values only.
     """
 
     title = "Explorer"
@@ -86,7 +87,7 @@ class Explorer:
         # A browser counts the views it makes of a widget whose _view_count is a number, and
         # tells the kernel: that is how the explorer knows it is being shown.
         self.widget._view_count = 0
-        self.widget.observe(lambda change: self._start_first_view_work(), names="_view_count")
+        self.widget.observe(self._views_changed, names="_view_count")
         with self.holding():
             self.react(None)
 
@@ -258,7 +259,8 @@ class Explorer:
     # Drawing ahead. In a browser a learner mostly steps a control: a slider or a number box one
     # step with the arrow keys, a dropdown to the next option. While they look at a change's
     # picture, the kernel is idle: it draws the pictures of the next and the previous step of the
-    # control they changed, so that those steps are answered without drawing (the browser's own
+    # control they changed (once the explorer is shown, before any change, those of every
+    # control), so that those steps are answered without drawing (the browser's own
     # work, JupyterLab's and ipywidgets', then is all the learner waits for). Other changes are
     # drawn when they come, as before. Nothing of this is sent to the browser, and without one
     # (papermill, nbval, the tests, make bench) nothing is drawn ahead.
@@ -280,16 +282,18 @@ class Explorer:
         if settings is not None:
             self._kept[settings] = picture
             self._kept.move_to_end(settings)
-            while len(self._kept) > 16:  # a few steps each way of a few controls
+            while len(self._kept) > 32:  # a step each way of every control (notebook 01 has 11)
                 self._kept.popitem(last=False)
 
-    def _plan_ahead(self) -> None:
+    def _plan_ahead(self, every_control: bool = False) -> None:
         """Plan drawing the next and previous steps of the control last changed, once the learner
-        has the picture (``ahead_delay``); a new plan replaces the one before."""
+        has the picture (``ahead_delay``); when the explorer is first shown (``every_control``),
+        or before any change, the next steps of every control, then their previous ones. A new
+        plan replaces the one before."""
         with self._lock:
             self._plan += 1
             self._ahead = []
-            if self._last is None or not self._viewed():
+            if not self._viewed():
                 return
             loop = self._loop
             if loop is None:
@@ -297,8 +301,12 @@ class Explorer:
                     loop = asyncio.get_running_loop()
                 except RuntimeError:  # not in an event loop: nothing can run later
                     return
-            control, direction = self._last
-            self._ahead = [(control, name, value) for name, value in _steps(control, direction)]
+            if self._last is not None and not every_control:
+                control, direction = self._last
+                self._ahead = [(control, name, value) for name, value in _steps(control, direction)]
+            else:  # a learner's first change, whichever control it is, is answered at once too
+                steps = [[(control, *step) for step in _steps(control, 1)] for control in self.controls]
+                self._ahead = [step for way in (0, 1) for each in steps for step in each[way:way + 1]]
             plan = self._plan
         if self._ahead:
             try:
@@ -360,6 +368,11 @@ class Explorer:
                     for c in self.controls:
                         c._states_to_send.clear()  # the controls are as the browser shows them
 
+    def _views_changed(self, change) -> None:
+        self._start_first_view_work()
+        if not change["old"] and self._viewed():  # shown now: draw what a first change may ask for
+            self._plan_ahead(every_control=True)
+
     def _start_first_view_work(self) -> None:
         if self.on_first_view is not None:
             start, self.on_first_view = self.on_first_view, None
@@ -401,14 +414,17 @@ def _direction(change) -> int:
 
 def _steps(control: w.Widget, direction: int) -> list[tuple[str, object]]:
     """The learner's likeliest next changes of ``control``, as (trait, value): one step on in
-    the ``direction`` it last moved, then one step back; none that leave its range."""
+    the ``direction`` it last moved, then one step back; none that leave its range. A
+    checkbox's one change is to tick or untick it."""
     if isinstance(control, _CHOICES):
         count, index = len(control.options), control.index
         if index is None or count < 2:
             return []
         return [("index", (index + direction) % count), ("index", (index - direction) % count)][:count - 1]
     value = control.value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool):  # a checkbox: ticked or not
+        return [("value", not value)]
+    if not isinstance(value, (int, float)):
         return []
     step = getattr(control, "step", None) or 1
     low, high = getattr(control, "min", None), getattr(control, "max", None)
