@@ -35,15 +35,17 @@ endef
 
 # Recreate the venv when it is missing or broken; reinstall when the pins or the package change.
 # JupyterLab's course defaults (no news pop-up, README rendered, closing a notebook stops its
-# kernel) are the same file Binder uses.
+# kernel) and the server's (kernel messages sent at once) are the same files Binder uses.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
-$(STAMP): requirements.txt pyproject.toml binder/overrides.json
+SERVER_CONFIG := $(VENV)/etc/jupyter
+$(STAMP): requirements.txt pyproject.toml binder/overrides.json binder/jupyter_server_config.py
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		(echo "Convolved needs Python 3.11 or newer as $(PYTHON) (try: make PYTHON=python3.11 ...)"; exit 1)
 	@$(BIN)/python -c "" 2>/dev/null || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
 	$(call install,$(BIN),-r requirements.txt)
 	$(call install,$(BIN),--no-deps -e .)
 	mkdir -p $(LAB_SETTINGS) && cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
+	mkdir -p $(SERVER_CONFIG) && cp binder/jupyter_server_config.py $(SERVER_CONFIG)/
 	@touch $@
 
 lab: setup
@@ -117,7 +119,7 @@ links:
 	@$(PYTHON) tools/launch_links.py --write
 
 lint: setup
-	$(BIN)/ruff check src tests tools notebooks
+	$(BIN)/ruff check src tests tools notebooks binder
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

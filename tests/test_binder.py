@@ -43,6 +43,7 @@ def test_binder_installs_the_course_package_and_python():
     post_build = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install --no-deps -e ." in post_build
     assert "cp binder/overrides.json" in post_build and "share/jupyter/lab/settings" in post_build
+    assert "cp binder/jupyter_server_config.py" in post_build and '"$prefix/etc/jupyter' in post_build
     overrides = json.loads((ROOT / "binder" / "overrides.json").read_text())
     viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert viewers == {"markdown": "Markdown Preview"}  # the README opens rendered
@@ -58,6 +59,36 @@ def test_make_lab_uses_the_same_jupyterlab_defaults_without_the_news_popup():
     # `make setup` installs them where JupyterLab reads application settings: <prefix>/share/...
     installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     assert json.loads(installed.read_text()) == overrides, "run `make setup`"
+
+
+def test_the_server_sends_kernel_messages_at_once(monkeypatch):
+    """binder/jupyter_server_config.py, loaded as Jupyter loads it, gives the server a kernel
+    connection that sets TCP_NODELAY on its WebSocket, then connects as before; `make setup`
+    installs it where every server started from .venv reads it (postBuild: see above)."""
+    from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+    from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("jupyter_server_config.py", str(ROOT / "binder")).load_config()
+    connection_class = config.ServerApp.kernel_websocket_connection_class
+    assert issubclass(connection_class, ZMQChannelsWebsocketConnection)
+    calls = []
+
+    class Handler(KernelWebsocketHandler):
+        def __init__(self):  # no application or request: only set_nodelay is called
+            pass
+
+        def set_nodelay(self, value: bool) -> None:
+            calls.append(("set_nodelay", value))
+
+    monkeypatch.setattr(ZMQChannelsWebsocketConnection, "connect",
+                        lambda self: calls.append("connect") or "ready")
+    connection = connection_class(websocket_handler=Handler())
+    assert connection.connect() == "ready"  # what the server awaits, passed on
+    assert calls == [("set_nodelay", True), "connect"]  # set before any message is sent
+    installed = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.py"
+    course = ROOT / "binder" / "jupyter_server_config.py"
+    assert installed.read_text() == course.read_text(), "run `make setup`"
 
 
 @pytest.mark.parametrize("remote", [
