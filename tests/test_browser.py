@@ -362,9 +362,9 @@ def every_kind_of_control_redraws(page, explorer) -> None:
 
 
 def record_latency(notebook: str, times: list[float]) -> None:
-    """Record the changes' latencies: median and worst over all, and the first on its own. The
-    first change of a control is drawn when it comes; the kernel draws the steps after it ahead
-    (convolved.widgets.base.Explorer)."""
+    """Record the changes' latencies: median and worst over all, and the first on its own (the
+    kernel drew it ahead once the explorer was shown, the steps after it once the change before
+    came: convolved.widgets.base.Explorer)."""
     results = json.loads(LATENCY.read_text()) if LATENCY.exists() else {}
     results[notebook] = {"median_ms": statistics.median(times) * 1e3, "worst_ms": max(times) * 1e3,
                          "first_ms": times[0] * 1e3}

@@ -85,7 +85,7 @@ def control_changes(explorer):
     does (tests/test_browser.py), so that both change the same control. The first dropdown goes to
     its next option; without one, the first slider moves one step, away from the end it is at.
     Here, with no browser showing the explorer, every change is drawn when it comes; in the
-    browser, the steps after the first are drawn ahead (convolved.widgets.base.Explorer)."""
+    browser, steps are drawn ahead (convolved.widgets.base.Explorer)."""
     import ipywidgets as w
 
     dropdowns = [c for c in explorer.controls if isinstance(c, w.Dropdown) and len(c.options) > 1]

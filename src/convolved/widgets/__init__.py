@@ -6,8 +6,9 @@ a live widget; the saved notebook also keeps a PNG of its current view, so it re
 kernel runs (GitHub, an untrusted notebook).
 
 While a browser shows an explorer, the kernel uses its idle time to draw the pictures of the next
-and the previous step of the control changed last: a learner stepping a slider or a dropdown then
-waits only for the browser (:class:`~convolved.widgets.base.Explorer` says how).
+and the previous step of the control changed last (when it is first shown, of every control): a
+learner stepping a slider or a dropdown then waits only for the browser
+(:class:`~convolved.widgets.base.Explorer` says how).
 
 One module per notebook (``nb01``, ...) holds that notebook's explorers, all built on
 :class:`~convolved.widgets.base.Explorer`; importing :mod:`convolved.widgets` makes every
