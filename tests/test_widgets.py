@@ -331,6 +331,42 @@ def test_the_explorers_canvas_gives_a_texts_line_height_as_matplotlib_reads_it(d
     assert [text.get_window_extent(renderer).bounds for text in texts] == boxes
 
 
+def test_a_grids_numbers_are_drawn_where_texts_would_be_whatever_was_drawn_before(monkeypatch):
+    """CellTexts keeps where each string's lines go relative to its centre, measured once: the
+    numbers land on the pixels Matplotlib's Text objects there would (Agg), and what is kept
+    does not depend on where the string was first drawn (font metrics are whole 64ths of a
+    pixel, so the offsets are exact), so neither does an explorer's picture."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from convolved import diagrams
+
+    strings = ["7", "−1.5", "12", "0.25"]
+
+    def picture(shift: float, texts: bool = False) -> np.ndarray:
+        fig = Figure(figsize=(4, 3), dpi=80)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, 6)
+        ax.set_ylim(0, 4.5)
+        ax.set_axis_off()
+        items = [(0.37 + 1.13 * i + shift, 0.41 + 0.97 * j + shift / 3, text)
+                 for i, text in enumerate(strings) for j in range(4)]
+        if texts:
+            for x, y, text in items:
+                ax.text(x, y, text, ha="center", va="center", fontsize=9, color="k")
+        else:
+            ax.add_artist(diagrams.CellTexts(items, fontsize=9, color="k"))
+        return _pixels(FigureCanvasAgg, fig)
+
+    monkeypatch.setattr(diagrams.CellTexts, "_offsets", {})
+    assert np.array_equal(picture(0.0), picture(0.0, texts=True))
+    kept = dict(diagrams.CellTexts._offsets)
+    for shift in (0.0123, 0.3377, 1.7):  # the same strings measured first elsewhere
+        monkeypatch.setattr(diagrams.CellTexts, "_offsets", {})
+        assert np.array_equal(picture(shift), picture(shift, texts=True))
+        assert diagrams.CellTexts._offsets == kept
+
+
 @pytest.mark.parametrize("cell", [1.0, 0.35], ids=["apart", "crowded"])
 def test_a_grids_numbers_drawn_at_once_are_the_ones_drawn_one_by_one(cell, monkeypatch):
     """The explorers' renderer adds a grid's number stamps into one image (draw_texts): the
@@ -532,3 +568,6 @@ def test_photo_explorers_prepare_the_other_photos_once_a_browser_shows_them(trig
     hits = data._resized.cache_info().hits
     explorer.photo.value = "coins"
     assert data._resized.cache_info().hits > hits  # switching photos reuses the prepared one
+    # No view left: what it planned to draw ahead (here on whatever loop was running, such as
+    # Playwright's on the browser tests' worker) is dropped when that loop gets to it.
+    explorer.widget.set_state({"_view_count": 0})

@@ -22,14 +22,16 @@ from convolved.widgets import (
     TransformExplorer,
     TransposeConvExplorer,
 )
-from convolved.widgets.base import _steps
+from convolved.widgets.base import _first_steps, _steps
 
 
 def shown_in_a_browser(explorer):
+    """Tell ``explorer`` that a browser shows it; inside a coroutine that run() runs, whose event
+    loop then draws ahead, as a kernel's explorer draws on the loop it was made in (the thread
+    that made it here may have Playwright's loop, running but not turning)."""
+    asyncio.get_running_loop()  # raises outside one
     explorer.ahead_delay = 0  # in a test, at once
-    # Drawn ahead on the test's own event loop (run() below), as a kernel's explorer draws on
-    # the loop it was made in: this thread's may be Playwright's, running but not turning.
-    explorer._loop = None
+    explorer._loop = None  # this loop, the running one
     explorer.widget.set_state({"_view_count": 1})  # the message JupyterLab sends for a new view
     return explorer
 
@@ -97,7 +99,7 @@ STEPPED = {
         lambda: TransposeConvExplorer(size=2, kernel_size=3, stride=2), "input_size", [3, 4, 5, 4, 3]),
     "number box": (lambda: TransposeConvExplorer(size=3), "pixel", [2, 3, 4, 3]),
     "dropdown": (lambda: ConvGeometryExplorer(size=7, kernel_size=3, padding=1),
-                 "mode", ["reflect", "replicate", "circular", "replicate"]),
+                 "mode", ["circular", "reflect", "replicate", "reflect"]),  # options: zeros, circular, …
     "photos": (lambda: KernelExplorer(image="camera", size=48), "photo", list(data.IMAGES)[1:4]),
     "toggle buttons and a float slider": (
         lambda: PoolingExplorer(image="camera", size=32), "noise", [0.05, 0.1, 0.15, 0.1]),
@@ -115,17 +117,18 @@ def _digits():
 
 @pytest.mark.parametrize("case", STEPPED, ids=list(STEPPED))
 def test_a_step_of_the_control_last_changed_is_shown_without_drawing(case):
+    """The first step drawn ahead when the explorer was shown, each next one after the step
+    before it."""
     make, name, values = STEPPED[case]
-    explorer = shown_in_a_browser(make())
+    explorer = make()
     control = getattr(explorer, name)
     if values is None:  # a dropdown's next options, in order
         values = list(control.options)[control.index + 1:control.index + 4]
     draws = counting_draws(explorer)
 
     async def learner() -> None:
-        control.value = values[0]  # the first change is drawn when it comes
-        assert len(draws) == 1
-        for value in values[1:]:
+        shown_in_a_browser(explorer)
+        for value in values:
             await idle(explorer)
             drawn = len(draws)
             control.value = value  # a step: drawn ahead
@@ -139,18 +142,23 @@ def test_a_step_of_the_control_last_changed_is_shown_without_drawing(case):
 @pytest.mark.parametrize("case", STEPPED, ids=list(STEPPED))
 def test_drawing_ahead_sends_nothing_and_leaves_the_controls_as_they_were(case, sent):
     make, name, values = STEPPED[case]
-    explorer = shown_in_a_browser(make())
+    explorer = make()
     control = getattr(explorer, name)
     value = values[0] if values else control.options[control.index + 1]
 
-    async def learner() -> None:
-        control.value = value
+    async def drawn_ahead_unseen() -> None:
         states = [c.get_state() for c in explorer.controls]
         message, before = explorer.message, len(sent)
         await idle(explorer)
         assert sent[before:] == []
         assert [c.get_state() for c in explorer.controls] == states
         assert explorer.message == message
+
+    async def learner() -> None:
+        shown_in_a_browser(explorer)
+        await drawn_ahead_unseen()  # a step of every control
+        control.value = value
+        await drawn_ahead_unseen()  # the steps of this one
 
     run(learner)
     assert len(explorer._kept) >= 2  # the picture shown and at least one step drawn ahead
@@ -180,10 +188,11 @@ def test_once_shown_a_first_step_of_any_control_is_shown_without_drawing(name):
 
 
 def test_a_jump_is_drawn_when_it_comes_and_is_the_right_picture():
-    explorer = shown_in_a_browser(TransposeConvExplorer(size=2, kernel_size=3, stride=2))
+    explorer = TransposeConvExplorer(size=2, kernel_size=3, stride=2)
     draws = counting_draws(explorer)
 
     async def learner() -> None:
+        shown_in_a_browser(explorer)
         explorer.input_size.value = 3
         await idle(explorer)
         drawn = len(draws)
@@ -202,7 +211,7 @@ def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
     """JupyterLab may hand widget messages to a kernel subshell: a learner's change can arrive on
     another thread while a picture is drawn ahead with the controls set otherwise. It is applied
     once they are put back, not lost in between."""
-    explorer = shown_in_a_browser(TransposeConvExplorer(size=2, kernel_size=3, stride=2))
+    explorer = TransposeConvExplorer(size=2, kernel_size=3, stride=2)
     control, arrived = explorer.input_size, []
     draw = explorer.draw
 
@@ -224,7 +233,8 @@ def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
     explorer.draw = draw_while_a_message_comes
 
     async def learner() -> None:
-        control.value = 3
+        shown_in_a_browser(explorer)
+        control.value = 3  # before any picture is drawn ahead: then those of its steps
         await idle(explorer)
 
     run(learner)
@@ -233,9 +243,40 @@ def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
     the_shown_picture_is_the_drawn_one(explorer)
 
 
+def test_explorers_draw_one_at_a_time_whichever_thread_asks():
+    """Explorers share renderers, fonts and text stamps: a learner's change to one explorer that
+    arrives on another thread while another explorer draws ahead waits for that picture."""
+    drawing, other = TransposeConvExplorer(size=2, kernel_size=3, stride=2), ConvGeometryExplorer()
+    applied, arrived, waited = threading.Event(), [], []
+    set_state = other.mode.set_state
+    other.mode.set_state = lambda state: (applied.set(), set_state(state))
+    draw = drawing.draw
+
+    def draw_while_a_message_comes():
+        if drawing._holding and not arrived:  # drawing ahead
+            message = {"content": {"data": {"method": "update", "state": {"index": 1},
+                                            "buffer_paths": []}}, "buffers": []}
+            arrived.append(threading.Thread(target=other.mode.comm.handle_msg, args=(message,)))
+            arrived[0].start()
+            waited.append(not applied.wait(0.5))
+        return draw()
+
+    drawing.draw = draw_while_a_message_comes
+
+    async def learner() -> None:
+        shown_in_a_browser(drawing)
+        drawing.input_size.value = 3
+        await idle(drawing)
+
+    run(learner)
+    arrived[0].join()
+    assert waited == [True], "the other explorer's change was applied while a picture was drawn"
+    assert other.mode.value == "circular"
+
+
 def test_a_click_on_another_thread_while_drawing_ahead_is_kept():
     """The same for a button that changes a control (notebook 07's "redraw": the next seed)."""
-    explorer = shown_in_a_browser(DatasetExplorer(*_digits(), views=3))
+    explorer = DatasetExplorer(*_digits(), views=3)
     arrived, draw = [], explorer.draw
 
     def draw_while_a_click_comes():
@@ -250,7 +291,8 @@ def test_a_click_on_another_thread_while_drawing_ahead_is_kept():
     explorer.draw = draw_while_a_click_comes
 
     async def learner() -> None:
-        explorer.seed.value = 1
+        shown_in_a_browser(explorer)
+        explorer.seed.value = 1  # before any picture is drawn ahead: then those of its steps
         await idle(explorer)
 
     run(learner)
@@ -274,6 +316,20 @@ def test_nothing_is_drawn_ahead_without_a_browser():
     assert len(draws) == 4 and not explorer._kept
 
 
+def test_nothing_more_is_drawn_ahead_once_no_browser_shows_the_explorer():
+    explorer = TransposeConvExplorer(size=2, kernel_size=3, stride=2)
+    draws = counting_draws(explorer)
+
+    async def learner() -> None:
+        shown_in_a_browser(explorer)
+        explorer.input_size.value = 4  # a jump: drawn, and its steps planned
+        explorer.widget.set_state({"_view_count": 0})  # its output cleared, or the notebook closed
+        await idle(explorer)
+
+    run(learner)
+    assert len(draws) == 1
+
+
 def test_the_steps_drawn_ahead():
     slider = w.IntSlider(value=4, min=1, max=4)
     assert _steps(slider, +1) == [("value", 3)]  # the end: only back
@@ -287,3 +343,9 @@ def test_the_steps_drawn_ahead():
     assert _steps(w.IntText(value=0), -1) == [("value", -1), ("value", 1)]  # no bounds
     assert _steps(w.Checkbox(value=True), +1) == [("value", False)]
     assert np.isclose(_steps(w.FloatText(value=1.0, step=0.5), +1)[0][1], 1.5)
+    # Before any change: every enabled control's next step, then its previous one; boxes last.
+    box, off = w.FloatText(value=1.0, step=0.5), w.IntSlider(value=1, max=3, disabled=True)
+    on = w.IntSlider(value=1, max=3)
+    assert _first_steps([box, dropdown, off, on]) == [
+        (dropdown, "index", 0), (on, "value", 2), (dropdown, "index", 1), (on, "value", 0),
+        (box, "value", 1.5), (box, "value", 0.5)]

@@ -32,6 +32,11 @@ class Explorer:
     """
 
     title = "Explorer"
+    #: Held while an explorer changes or draws: JupyterLab may hand widget messages to a kernel
+    #: subshell, another thread than the one running cells and drawing ahead. One lock for every
+    #: explorer, as they draw with shared renderers, fonts and text stamps (render.py), which
+    #: two threads must not use at once.
+    _lock = threading.RLock()
     #: Work worth doing once a learner can interact (such as preparing the photos to switch to),
     #: set by a subclass after ``__init__``. It starts when a browser first shows the explorer,
     #: so that the learner's first change does not share the kernel with it, or at the first
@@ -77,10 +82,8 @@ class Explorer:
         for control in controls:
             control.observe(self._changed, names="value")
         self.widget = w.VBox([layout or w.HBox(controls), self.view])
-        # JupyterLab may hand widget messages to a kernel subshell, another thread: each message
-        # to the explorer's widgets (controls, buttons) is handled under the lock that a picture
-        # drawn ahead holds while it changes the controls and puts them back.
-        self._lock = threading.RLock()
+        # Each message to the explorer's widgets (controls, buttons) is handled under the lock,
+        # which a picture drawn ahead holds while it changes the controls and puts them back.
         for widget in _widgets_in(self.widget):
             if widget.comm is not None:
                 widget.comm.on_msg(self._locked(widget._handle_msg))
@@ -157,27 +160,29 @@ class Explorer:
         inside :meth:`holding`: drawn now, or kept from drawing ahead."""
         if self._holding:
             return
-        self.draws += 1
-        settings = self._settings()
-        kept = self._kept.pop(settings, None)
-        if kept is None:
-            fig = self._figure()
-            kept = (self._encode(fig), self.message)
-            self._picture, self._picture_stale = fig, False
-        else:
-            self._picture_stale = True  # drawn when asked for (picture)
-        if self._viewed():  # going back a step is then instant too
-            self._keep(settings, kept)
-        self.view.value, self.message = kept
-        self._plan_ahead()
+        with self._lock:
+            self.draws += 1
+            settings = self._settings()
+            kept = self._kept.pop(settings, None)
+            if kept is None:
+                fig = self._figure()
+                kept = (self._encode(fig), self.message)
+                self._picture, self._picture_stale = fig, False
+            else:
+                self._picture_stale = True  # drawn when asked for (picture)
+            if self._viewed():  # going back a step is then instant too
+                self._keep(settings, kept)
+            self.view.value, self.message = kept
+            self._plan_ahead()
 
     @property
     def picture(self) -> Figure | None:
         """The figure of the picture shown (drawn again if it was reused to draw ahead). The
         explorer draws its next pictures into it: take from it what you need at once."""
-        if self._picture_stale:
-            self._picture, self._picture_stale = self._figure(), False
-        return self._picture
+        with self._lock:
+            if self._picture_stale:
+                self._picture, self._picture_stale = self._figure(), False
+            return self._picture
 
     def _figure(self) -> Figure:
         """The figure of the controls' settings, drawn; ``message`` says why if it is empty."""
@@ -288,7 +293,7 @@ class Explorer:
     def _plan_ahead(self, every_control: bool = False) -> None:
         """Plan drawing the next and previous steps of the control last changed, once the learner
         has the picture (``ahead_delay``); when the explorer is first shown (``every_control``),
-        or before any change, the next steps of every control, then their previous ones. A new
+        or before any change, a step each way of every control (:func:`_first_steps`). A new
         plan replaces the one before."""
         with self._lock:
             self._plan += 1
@@ -305,10 +310,10 @@ class Explorer:
                 control, direction = self._last
                 self._ahead = [(control, name, value) for name, value in _steps(control, direction)]
             else:  # a learner's first change, whichever control it is, is answered at once too
-                steps = [[(control, *step) for step in _steps(control, 1)] for control in self.controls]
-                self._ahead = [step for way in (0, 1) for each in steps for step in each[way:way + 1]]
+                self._ahead = _first_steps(self.controls)
+            if not self._ahead:
+                return
             plan = self._plan
-        if self._ahead:
             try:
                 loop.call_soon_threadsafe(loop.call_later, self.ahead_delay, self._draw_ahead, plan)
             except RuntimeError:  # that loop is closed
@@ -325,7 +330,10 @@ class Explorer:
         rest: one picture per turn of the event loop, so that a learner's change waits for one
         at most."""
         with self._lock:
-            if plan != self._plan or not self._ahead:
+            if plan != self._plan or not self._ahead:  # a newer plan replaced it
+                return
+            if not self._viewed():  # no browser shows the explorer any more
+                self._ahead = []
                 return
             control, name, value = self._ahead.pop(0)
             try:
@@ -381,13 +389,15 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         # What a saved notebook, the website and the slides show: the picture as a PNG.
-        png = plotting.to_png(self.picture, dpi=self.dpi) if self.photos else self.view.value
+        with self._lock:
+            png = plotting.to_png(self.picture, dpi=self.dpi) if self.photos else self.view.value
         bundle["image/png"] = base64.b64encode(png).decode("ascii")
         bundle["text/plain"] = f"{self.title} (run the cell to interact)"
         return bundle
 
 
 _CHOICES = (w.Dropdown, w.ToggleButtons, w.RadioButtons, w.Select)  # one option of several
+_BOXES = (w.IntText, w.FloatText, w.BoundedIntText, w.BoundedFloatText)  # number boxes
 
 
 def _widgets_in(widget: w.Widget) -> list[w.Widget]:
@@ -435,6 +445,18 @@ def _steps(control: w.Widget, direction: int) -> list[tuple[str, object]]:
         if (low is None or new >= low) and (high is None or new <= high):
             steps.append(("value", new))
     return steps
+
+
+def _first_steps(controls: list[w.Widget]) -> list[tuple[w.Widget, str, object]]:
+    """What to draw ahead before any change, as (control, trait, value): the next step of each
+    enabled control, then its previous one; number boxes after the others, as learners mostly
+    type into them rather than step them."""
+    enabled = [c for c in controls if not getattr(c, "disabled", False)]
+    planned = []
+    for boxes in (False, True):
+        steps = [(c, _steps(c, +1)) for c in enabled if isinstance(c, _BOXES) == boxes]
+        planned += [(c, *each[way]) for way in (0, 1) for c, each in steps if len(each) > way]
+    return planned
 
 
 def _same(a, b) -> bool:
