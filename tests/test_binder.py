@@ -43,7 +43,8 @@ def test_binder_installs_the_course_package_and_python():
     post_build = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install --no-deps -e ." in post_build
     assert "cp binder/overrides.json" in post_build and "share/jupyter/lab/settings" in post_build
-    assert "cp binder/jupyter_server_config.py" in post_build and '"$prefix/etc/jupyter' in post_build
+    server = 'cat binder/jupyter_server_config.py >> "$prefix/etc/jupyter/jupyter_server_config.py"'
+    assert server in post_build  # added to the environment's server settings, if it has some
     overrides = json.loads((ROOT / "binder" / "overrides.json").read_text())
     viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert viewers == {"markdown": "Markdown Preview"}  # the README opens rendered
@@ -86,6 +87,9 @@ def test_the_server_sends_kernel_messages_at_once(monkeypatch):
     connection = connection_class(websocket_handler=Handler())
     assert connection.connect() == "ready"  # what the server awaits, passed on
     assert calls == [("set_nodelay", True), "connect"]  # set before any message is sent
+    monkeypatch.setenv("JUPYTER_GATEWAY_URL", "http://127.0.0.1:8888")  # a gateway's own is kept
+    config = PyFileConfigLoader("jupyter_server_config.py", str(ROOT / "binder")).load_config()
+    assert "kernel_websocket_connection_class" not in config.ServerApp
     installed = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.py"
     course = ROOT / "binder" / "jupyter_server_config.py"
     assert installed.read_text() == course.read_text(), "run `make setup`"
