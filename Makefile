@@ -37,7 +37,7 @@ endef
 # JupyterLab's course defaults (no news pop-up, README rendered, closing a notebook stops its
 # kernel) and the server's (kernel messages sent at once) are the same files Binder uses.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
-SERVER_CONFIG := $(VENV)/etc/jupyter
+SERVER_SETTINGS := $(VENV)/etc/jupyter
 $(STAMP): requirements.txt pyproject.toml binder/overrides.json binder/jupyter_server_config.py
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		(echo "Convolved needs Python 3.11 or newer as $(PYTHON) (try: make PYTHON=python3.11 ...)"; exit 1)
@@ -45,7 +45,7 @@ $(STAMP): requirements.txt pyproject.toml binder/overrides.json binder/jupyter_s
 	$(call install,$(BIN),-r requirements.txt)
 	$(call install,$(BIN),--no-deps -e .)
 	mkdir -p $(LAB_SETTINGS) && cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
-	mkdir -p $(SERVER_CONFIG) && cp binder/jupyter_server_config.py $(SERVER_CONFIG)/
+	mkdir -p $(SERVER_SETTINGS) && cp binder/jupyter_server_config.py $(SERVER_SETTINGS)/
 	@touch $@
 
 lab: setup

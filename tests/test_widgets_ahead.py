@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 import ipywidgets as w
 import numpy as np
@@ -207,30 +208,46 @@ def test_a_jump_is_drawn_when_it_comes_and_is_the_right_picture():
     the_shown_picture_is_the_drawn_one(explorer)
 
 
+def message_while_drawing_ahead(explorer, widget, message: dict, then: Callable) -> list:
+    """When ``explorer`` first draws a picture ahead, ``message`` comes for ``widget`` on another
+    thread, as from a kernel subshell, and ``then(thread)`` runs before the picture is drawn.
+    Returns a list that will hold the thread."""
+    arrived, draw = [], explorer.draw
+
+    def draw_while_a_message_comes():
+        if explorer._holding and not arrived:  # drawing ahead
+            arrived.append(threading.Thread(target=widget.comm.handle_msg, args=(message,)))
+            arrived[0].start()
+            then(arrived[0])
+        return draw()
+
+    explorer.draw = draw_while_a_message_comes
+    return arrived
+
+
+def update(state: dict) -> dict:
+    """The message a browser sends when a learner changes a control."""
+    return {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
+
+
+def applied_when(control) -> threading.Event:
+    """An event set when a message's state is applied to ``control``."""
+    applied, set_state = threading.Event(), control.set_state
+    control.set_state = lambda state: (applied.set(), set_state(state))
+    return applied
+
+
 def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
     """JupyterLab may hand widget messages to a kernel subshell: a learner's change can arrive on
     another thread while a picture is drawn ahead with the controls set otherwise. It is applied
     once they are put back, not lost in between."""
     explorer = TransposeConvExplorer(size=2, kernel_size=3, stride=2)
-    control, arrived = explorer.input_size, []
-    draw = explorer.draw
-
-    applied = threading.Event()
-    set_state = control.set_state
-    control.set_state = lambda state: (applied.set(), set_state(state))
-
-    def draw_while_a_message_comes():
-        if explorer._holding and not arrived:  # drawing ahead the next step, M = 4
-            message = {"content": {"data": {"method": "update", "state": {"value": 4},
-                                            "buffer_paths": []}}, "buffers": []}
-            arrived.append(threading.Thread(target=control.comm.handle_msg, args=(message,)))
-            arrived[0].start()
-            # It must wait for the controls to be put back: without the lock it would be applied
-            # now (and then undone).
-            assert not applied.wait(1.0)
-        return draw()
-
-    explorer.draw = draw_while_a_message_comes
+    control, waited = explorer.input_size, []
+    applied = applied_when(control)
+    # Drawing ahead the next step, M = 4, the message must wait for the controls to be put back:
+    # without the lock it would be applied at once (and then undone).
+    arrived = message_while_drawing_ahead(explorer, control, update({"value": 4}),
+                                          lambda thread: waited.append(not applied.wait(1.0)))
 
     async def learner() -> None:
         shown_in_a_browser(explorer)
@@ -239,6 +256,7 @@ def test_a_change_that_comes_on_another_thread_while_drawing_ahead_is_kept():
 
     run(learner)
     arrived[0].join()
+    assert waited == [True], "the change was applied while the controls were set otherwise"
     assert control.value == 4 and explorer.pixel.max == 16
     the_shown_picture_is_the_drawn_one(explorer)
 
@@ -247,21 +265,9 @@ def test_explorers_draw_one_at_a_time_whichever_thread_asks():
     """Explorers share renderers, fonts and text stamps: a learner's change to one explorer that
     arrives on another thread while another explorer draws ahead waits for that picture."""
     drawing, other = TransposeConvExplorer(size=2, kernel_size=3, stride=2), ConvGeometryExplorer()
-    applied, arrived, waited = threading.Event(), [], []
-    set_state = other.mode.set_state
-    other.mode.set_state = lambda state: (applied.set(), set_state(state))
-    draw = drawing.draw
-
-    def draw_while_a_message_comes():
-        if drawing._holding and not arrived:  # drawing ahead
-            message = {"content": {"data": {"method": "update", "state": {"index": 1},
-                                            "buffer_paths": []}}, "buffers": []}
-            arrived.append(threading.Thread(target=other.mode.comm.handle_msg, args=(message,)))
-            arrived[0].start()
-            waited.append(not applied.wait(0.5))
-        return draw()
-
-    drawing.draw = draw_while_a_message_comes
+    applied, waited = applied_when(other.mode), []
+    arrived = message_while_drawing_ahead(drawing, other.mode, update({"index": 1}),
+                                          lambda thread: waited.append(not applied.wait(0.5)))
 
     async def learner() -> None:
         shown_in_a_browser(drawing)
@@ -277,18 +283,9 @@ def test_explorers_draw_one_at_a_time_whichever_thread_asks():
 def test_a_click_on_another_thread_while_drawing_ahead_is_kept():
     """The same for a button that changes a control (notebook 07's "redraw": the next seed)."""
     explorer = DatasetExplorer(*_digits(), views=3)
-    arrived, draw = [], explorer.draw
-
-    def draw_while_a_click_comes():
-        if explorer._holding and not arrived:  # drawing ahead seed 2
-            click = {"content": {"data": {"method": "custom", "content": {"event": "click"}}},
-                     "buffers": []}
-            arrived.append(threading.Thread(target=explorer.redraw.comm.handle_msg, args=(click,)))
-            arrived[0].start()
-            arrived[0].join(0.5)
-        return draw()
-
-    explorer.draw = draw_while_a_click_comes
+    click = {"content": {"data": {"method": "custom", "content": {"event": "click"}}}, "buffers": []}
+    # Drawing ahead seed 2, the click comes.
+    arrived = message_while_drawing_ahead(explorer, explorer.redraw, click, lambda thread: thread.join(0.5))
 
     async def learner() -> None:
         shown_in_a_browser(explorer)
